@@ -1,0 +1,34 @@
+"""Assertions for generators' ``check()`` methods: they raise :class:`CheckError` with context."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from quizgen.errors import CheckError
+from quizgen.model import Number
+
+
+def _as_list(x: Number | Sequence[Number]) -> list[float]:
+    return [float(v) for v in x] if isinstance(x, (list, tuple)) else [float(x)]  # type: ignore[arg-type]
+
+
+def assert_close(what: str, got: Number | Sequence[Number], want: Number | Sequence[Number],
+                 rtol: float = 1e-9, atol: float = 0.0) -> None:
+    """``got`` (the generator's answer) equals ``want`` (the independent value) within tolerance."""
+    g, w = _as_list(got), _as_list(want)
+    if len(g) != len(w):
+        raise CheckError(f"{what}: answer has {len(g)} values, cross-check {len(w)}")
+    for a, b in zip(g, w, strict=False):
+        if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > atol + rtol * abs(b):
+            raise CheckError(f"{what}: answer {got!r} but cross-check gives {want!r} (rtol={rtol}, atol={atol})")
+
+
+def assert_equal(what: str, got: object, want: object) -> None:
+    if got != want:
+        raise CheckError(f"{what}: answer {got!r} but cross-check gives {want!r}")
+
+
+def require(cond: bool, what: str) -> None:
+    if not cond:
+        raise CheckError(what)

@@ -1,0 +1,111 @@
+"""The generator interface: a small class per problem type.
+
+A generator declares its identity (``id``, ``version``), ``title``, ``tags`` and ``params``, and
+implements ``draw`` (random parameters), ``solve`` (answers), ``render`` (question and worked
+solution), ``distractors`` (misconception answers) and ``check`` (an independent recomputation used
+by the tests and ``quizgen check``). Example::
+
+    quizgen show flops.matmul --seed 3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from quizgen.errors import ParamError
+from quizgen.model import Answer, Distractor, Problem
+from quizgen.params import Param, validate_overrides
+from quizgen.rng import Rng
+
+Params = dict[str, Any]
+
+
+class Generator:
+    """Base class. Subclasses set the class attributes and implement the methods."""
+
+    id: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    title: ClassVar[str] = ""
+    tags: ClassVar[tuple[str, ...]] = ()
+    params: ClassVar[tuple[Param, ...]] = ()
+    measured: ClassVar[bool] = False
+    """True for ``bench.*``: the answer is measured on this machine, not computed."""
+
+    # -- to implement -----------------------------------------------------------------------------
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        """Random parameters. ``fixed`` holds the user's validated overrides (already final): use
+        them when other draws depend on them; the base class overlays them afterwards anyway."""
+        raise NotImplementedError
+
+    def validate(self, p: Params) -> None:
+        """Constraints between parameters; raise :class:`ParamError` naming the value and fix."""
+
+    def solve(self, p: Params) -> list[Answer]:
+        raise NotImplementedError
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        """(question, worked solution), Markdown with LaTeX math in ``\\( \\)`` / ``\\[ \\]``."""
+        raise NotImplementedError
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        """Answers that common misconceptions give, for ``answers[0]``."""
+        return []
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        """Recompute the answers a second, independent way; raise ``CheckError`` on mismatch."""
+        raise NotImplementedError
+
+    # -- provided -------------------------------------------------------------------------------
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def all_tags(self) -> list[str]:
+        tags = [self.area, *self.tags]
+        return list(dict.fromkeys(tags))
+
+    def resolve_params(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Params:
+        """Draw the parameters for ``seed``, overlay validated ``fixed`` values, validate all."""
+        fixed_ok = validate_overrides(self.params, fixed or {})
+        rng = Rng.for_problem(self.id, self.version, seed)
+        drawn = self.draw(rng, fixed_ok)
+        drawn.update(fixed_ok)
+        declared = {p.name: p for p in self.params}
+        unknown = set(drawn) - set(declared)
+        if unknown:
+            raise AssertionError(f"{self.id}.draw returned undeclared params {sorted(unknown)}")
+        out: Params = {}
+        for prm in self.params:
+            if prm.name in drawn:
+                try:
+                    out[prm.name] = prm.validate(drawn[prm.name])
+                except ParamError as e:
+                    if prm.name in fixed_ok:
+                        raise
+                    raise AssertionError(f"{self.id} seed {seed}: drew invalid {e}") from e
+            elif not prm.optional:
+                raise AssertionError(f"{self.id}.draw did not set {prm.name}")
+        self.validate(out)
+        return out
+
+    def problem(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Problem:
+        """The problem for ``seed`` (and optional fixed parameters)."""
+        p = self.resolve_params(seed, fixed)
+        return self.problem_from_params(seed, p)
+
+    def problem_from_params(self, seed: int, p: Params) -> Problem:
+        answers = self.solve(p)
+        question, solution = self.render(p, answers)
+        return Problem(
+            id=self.id,
+            version=self.version,
+            seed=seed,
+            params=p,
+            question=question,
+            solution=solution,
+            answers=answers,
+            distractors=self.distractors(p, answers),
+            tags=self.all_tags(),
+            title=self.title,
+        )

@@ -1,0 +1,1 @@
+"""Rendering helpers shared by every output: number formatting and math markup."""
