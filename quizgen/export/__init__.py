@@ -1,0 +1,1 @@
+"""Exporters: problems to Anki packages, exam sheets and LMS files."""

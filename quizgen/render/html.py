@@ -1,0 +1,41 @@
+"""Our light Markdown (paragraphs, ``**bold**``, `` `code` ``, ``*italic*``) to safe HTML.
+
+Everything is HTML-escaped, math included: MathJax reads DOM text, so ``\\(a &lt; b\\)`` shows
+``a < b``, while a raw ``<`` would be parsed as a tag (FORMATS.md §1). Math delimiters
+``\\( \\)`` and ``\\[ \\]`` are kept for MathJax, and markup inside math is left alone.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+_MATH = re.compile(r"(\\\(.*?\\\)|\\\[.*?\\\])", re.S)
+
+
+def inline_html(text: str) -> str:
+    """One line of light Markdown to escaped HTML (no paragraph)."""
+    t = html.escape(text, quote=False)
+    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
+    t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+    t = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", t)
+    return t
+
+
+def md_to_html(text: str, math: Callable[[str], str] | None = None) -> str:
+    """Paragraphs become ``<p>``; ``math`` (default: escape, keep delimiters) renders each formula."""
+    fmt = math or (lambda m: html.escape(m, quote=False))
+    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    out = []
+    for para in paras:
+        parts = _MATH.split(para)
+        body = "".join(fmt(p) if i % 2 else inline_html(p) for i, p in enumerate(parts))
+        out.append(f"<p>{body}</p>")
+    return "\n".join(out)
+
+
+def md_to_text(text: str) -> str:
+    """Markdown markers stripped (for plain-text fields); math left as is."""
+    parts = _MATH.split(text)
+    return "".join(p if i % 2 else re.sub(r"\*\*|`", "", p) for i, p in enumerate(parts))
