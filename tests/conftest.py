@@ -17,6 +17,13 @@ GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_SEEDS = range(5)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never touch the user's benchmark cache or drill database."""
+    os.environ["QUIZGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["QUIZGEN_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return load_registry()
