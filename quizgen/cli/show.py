@@ -70,7 +70,7 @@ def show(ctx: click.Context, gen_id: str, seed: int | None, params: tuple[str, .
         problem = gen.problem(seed, fixed)
     except ParamError as e:
         raw = next((a for a in params if a.split("=", 1)[0].strip() == _name_of(e)), None)
-        prefix = f"--param {raw}: " if raw else ("--param: " if params else "")
+        prefix = f"--param {raw}: " if raw else ""
         raise ParamError(f"{prefix}{e}") from None
     if drawn_seed and not as_json:
         click.echo(f"seed {seed} (rerun with --seed {seed} to get this problem again)", err=True)

@@ -48,11 +48,21 @@ def tex_to_text(s: str) -> str:
     return re.sub(r"\\([\(\[])(.*?)\\[\)\]]", conv, s, flags=re.S)
 
 
+_MATRIX = re.compile(r"\\begin\{([pbvB]?matrix)\}(.*?)\\end\{\1\}", re.S)
+
+
+def _matrix_text(m: re.Match[str]) -> str:
+    """``\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}`` → ``[1, 2; 3, 4]``."""
+    rows = [r for r in m.group(2).split("\\\\") if r.strip()]
+    return "[" + "; ".join(", ".join(c.strip() for c in r.split("&")) for r in rows) + "]"
+
+
 def math_to_text(t: str) -> str:
+    t = _MATRIX.sub(_matrix_text, t)
     for _ in range(4):  # nested constructs
         t = re.sub(r"\\frac" + _BRACE + _BRACE, lambda m: f"({m.group(1)})/({m.group(2)})", t)
         t = re.sub(r"\\sqrt" + _BRACE, lambda m: f"√({m.group(1)})", t)
-        t = re.sub(r"\\(?:text|mathrm|operatorname|mathbf|mathit|textbf|boldsymbol|mathsf)" + _BRACE,
+        t = re.sub(r"\\(?:text|mathrm|operatorname|mathbf|mathit|textbf|boldsymbol|mathsf|mathcal|mathtt)" + _BRACE,
                    lambda m: m.group(1), t)
         t = re.sub(r"\\(?:hat|bar|tilde)" + _BRACE, lambda m: m.group(1) + "̂", t)
     t = re.sub(r"\^" + _BRACE, lambda m: _script(m.group(1), _SUP, "^"), t)

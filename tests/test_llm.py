@@ -1,0 +1,149 @@
+"""llm.* against published reference numbers (CATALOGUE.md golden examples), plus validation errors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import ParamError
+from quizgen.model import Answer
+from quizgen.registry import load_registry
+
+
+def answers(gen_id: str, **fixed: Any) -> list[Answer]:
+    gen = load_registry().get(gen_id)
+    p = gen.problem(0, fixed)
+    gen.check(p.params, p.answers)
+    return p.answers
+
+
+def value(gen_id: str, **fixed: Any) -> Any:
+    return answers(gen_id, **fixed)[0].value
+
+
+# -- golden examples ------------------------------------------------------------------------------
+def test_training_flops_llama_7b() -> None:
+    # S4: C = 6 · 1.4T · 7B = 5.88e22 (its "58.8T FLOP-seconds" drops the 1e9 of "B").
+    v = value("llm.training_flops", n_params=7e9, n_tokens=1.4e12)
+    assert v == 58_800_000_000_000_000_000_000 and isinstance(v, int)
+
+
+def test_training_flops_gpt3() -> None:
+    # GPT-3 paper: 3.14e23 FLOP (3640 PF-days) for 175B params on 300B tokens.
+    v = value("llm.training_flops", n_params=175e9, n_tokens=300e9)
+    assert v == 315_000_000_000_000_000_000_000
+    assert v == pytest.approx(3.14e23, rel=0.005)
+
+
+def test_training_flops_distractors() -> None:
+    p = load_registry().get("llm.training_flops").problem(0, {"n_params": 7e9, "n_tokens": 1.4e12})
+    assert {d.value for d in p.distractors} == {19_600_000_000_000_000_000_000, 5.88e13}
+
+
+def test_chinchilla_70b() -> None:
+    n, d = answers("llm.chinchilla", compute=5.88e23)
+    assert n.value == pytest.approx(7.0e10, rel=1e-12) and n.unit == "params"
+    assert d.value == pytest.approx(1.4e12, rel=1e-12) and d.unit == "tokens"
+
+
+def test_training_days_llama_65b() -> None:
+    # LLaMA: 2048 A100s at 380 tokens/s/GPU, "approximately 21 days" for 1.4T tokens.
+    v = value("llm.training_days", n_params=65.2e9, n_tokens=1.4e12, n_gpus=2048, peak_tflops=312, mfu=0.4765)
+    assert v == pytest.approx(20.8, rel=2e-3)
+    assert 1.4e12 / (380 * 2048) / 86400 == pytest.approx(v, rel=0.01)
+
+
+def test_mfu_palm() -> None:
+    # PaLM paper: 46.2% MFU for 540B on 6144 TPU v4 (275 TFLOP/s) at 238.3k tokens/s.
+    attn = 12 * 118 * 48 * 256 * 2048
+    common = {"n_params": 540.35e9, "tokens_per_sec": 238.3e3, "n_gpus": 6144, "peak_tflops": 275}
+    assert value("llm.mfu", **common, attn_flops_per_token=attn) == pytest.approx(0.462, abs=5e-4)
+    assert value("llm.mfu", **common, attn_flops_per_token=0) == pytest.approx(0.457, abs=5e-4)
+
+
+def test_mfu_round_trips_through_training_days() -> None:
+    m = value("llm.mfu", n_params=7e9, tokens_per_sec=2e6, n_gpus=1024, peak_tflops=989, attn_flops_per_token=0)
+    days = value("llm.training_days", n_params=7e9, n_tokens=2e12, n_gpus=1024, peak_tflops=989, mfu=m)
+    assert days == pytest.approx(2e12 / 2e6 / 86400, rel=1e-9)
+
+
+def test_kv_cache_llama3_8b() -> None:
+    common = {"n_layers": 32, "n_kv_heads": 8, "head_dim": 128, "batch": 1, "bytes_per_value": 2}
+    assert value("llm.kv_cache_bytes", **common, seq_len=1) == 131_072
+    assert value("llm.kv_cache_bytes", **common, seq_len=131_072) == 16 * 2**30
+    # Llama-2-7B has no GQA: 32 KV heads.
+    assert value("llm.kv_cache_bytes", **{**common, "n_kv_heads": 32}, seq_len=1) == 524_288
+
+
+def test_kv_cache_gqa_distractor() -> None:
+    p = load_registry().get("llm.kv_cache_bytes").problem(0, {
+        "n_layers": 32, "n_kv_heads": 8, "n_heads": 32, "head_dim": 128, "seq_len": 1, "batch": 1,
+        "bytes_per_value": 2})
+    assert 524_288 in [d.value for d in p.distractors]  # query heads instead of KV heads
+    assert 65_536 in [d.value for d in p.distractors]  # the 2 for K and V forgotten
+
+
+def test_decode_latency_llama3_8b() -> None:
+    # Llama-3.1-8B (8,030,261,248 params) in bf16 on an H100 SXM (3350 GB/s).
+    t, rate = answers("llm.decode_latency", n_params=8.03e9, bytes_per_param=2, bandwidth_gbs=3350)
+    assert t.value == pytest.approx(4.79e-3, rel=1e-3) and t.unit == "s"
+    assert rate.value == pytest.approx(209, rel=2e-3)
+
+
+@pytest.mark.parametrize(("stage", "gb", "rel"), [(0, 120, 1e-9), (1, 31.4, 2e-3), (2, 16.6, 3e-3), (3, 1.875, 1e-9)])
+def test_training_memory_zero_paper(stage: int, gb: float, rel: float) -> None:
+    # ZeRO paper, Fig. 1: Ψ = 7.5B, N_d = 64 → 120, 31.4, 16.6, 1.9 GB per GPU.
+    v = value("llm.training_memory", n_params=7.5e9, n_gpus=64, zero_stage=stage)
+    assert v / 1e9 == pytest.approx(gb, rel=rel)
+
+
+def test_param_count_gpt3_and_gpt2() -> None:
+    assert value("llm.param_count", n_layers=96, d_model=12288, vocab=50257) == 174_563_733_504
+    # GPT-2 small: 124,439,808 with position embeddings, biases and norms; 123,532,032 without.
+    assert value("llm.param_count", n_layers=12, d_model=768, vocab=50257) == 123_532_032
+
+
+def test_forward_flops_tiny_decoder() -> None:
+    # L2 d64 s32 V100: FlopCounterMode on an explicit decoder gives 225,792 FLOP per token.
+    n = 12 * 2 * 64 * 64 + 100 * 64
+    assert value("llm.forward_flops_per_token", n_params=n, n_layers=2, d_model=64, seq_len=32,
+                 causal=False) == 225_792
+    causal = value("llm.forward_flops_per_token", n_params=n, n_layers=2, d_model=64, seq_len=32, causal=True)
+    assert causal == 225_792 - 2 * 2 * 32 * 64
+
+
+# -- validation -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("gen_id", "fixed", "needle"), [
+    ("llm.training_days", {"mfu": 1.5}, "mfu must be"),
+    ("llm.training_days", {"mfu": 0}, "mfu must be"),
+    ("llm.training_flops", {"n_params": -1}, "n_params must be an integer with 1 ≤ n_params"),
+    ("llm.training_flops", {"n_params": 7.5}, "n_params must be an integer"),
+    ("llm.kv_cache_bytes", {"n_heads": 12, "n_kv_heads": 8}, "n_heads must be a multiple of n_kv_heads=8"),
+    ("llm.kv_cache_bytes", {"head_dim": 0}, "head_dim must be"),
+    ("llm.mfu", {"n_params": 7e9, "tokens_per_sec": 1e9, "n_gpus": 8, "peak_tflops": 312,
+                 "attn_flops_per_token": 0}, "implies an MFU of"),
+    ("llm.decode_latency", {"n_params": 7e9, "bytes_per_param": 0.5, "bandwidth_gbs": 8000, "peak_tflops": 10},
+     "compute-bound"),
+    ("llm.training_memory", {"zero_stage": 4}, "zero_stage must be"),
+    ("llm.chinchilla", {"compute": -1e20}, "compute must be a number with 0 < compute"),
+])
+def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ParamError, match=needle):
+        load_registry().get(gen_id).problem(0, fixed)
+
+
+def test_cli_bad_mfu_is_one_line_exit_2() -> None:
+    res = CliRunner().invoke(cli, ["show", "llm.training_days", "--seed", "1", "--param", "mfu=1.5"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "mfu" in lines[0] and "1.5" in lines[0]
+
+
+def test_integral_float_params_are_ints() -> None:
+    p = load_registry().get("llm.training_flops").problem(0, {"n_params": 65.2e9, "n_tokens": 1.4e12})
+    assert p.params == {"n_params": 65_200_000_000, "n_tokens": 1_400_000_000_000}
+    assert math.isclose(p.answers[0].value, 6 * 65.2e9 * 1.4e12)

@@ -1,0 +1,107 @@
+"""optim.* against the catalogue's test vectors, plus validation errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import ParamError
+from quizgen.model import Answer, Problem
+from quizgen.registry import load_registry
+
+
+def problem(gen_id: str, **fixed: Any) -> Problem:
+    gen = load_registry().get(gen_id)
+    p = gen.problem(0, fixed)
+    gen.check(p.params, p.answers)
+    return p
+
+
+def answers(gen_id: str, **fixed: Any) -> list[Answer]:
+    return problem(gen_id, **fixed).answers
+
+
+ADAM = {"theta0": 1, "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0}
+
+
+def test_adam_first_step_is_lr() -> None:
+    delta, theta = answers("optim.adam_step", **ADAM, grads=[5], decoupled=False)
+    assert theta.value == pytest.approx(0.999000000002, rel=0, abs=1e-15)
+    assert delta.value == pytest.approx(-1e-3, rel=1e-8)
+
+
+def test_adam_tiny_gradient_meets_eps() -> None:
+    # g = 1e-9 is comparable to eps = 1e-8: the step is lr·g/(g + eps) = lr/11.
+    delta, _ = answers("optim.adam_step", **ADAM, grads=[1e-9], decoupled=False)
+    assert delta.value == pytest.approx(-9.0909e-5, rel=1e-4)
+
+
+def test_adam_bias_correction_distractor() -> None:
+    # Without bias correction the first step at g = 5 is (1−β₁)/√(1−β₂)·lr ≈ 3.16·lr.
+    p = problem("optim.adam_step", **ADAM, grads=[5], decoupled=False)
+    assert any(d.value == pytest.approx(-3.16e-3, rel=1e-3) for d in p.distractors)
+    assert any(d.value == pytest.approx(-5e-3) for d in p.distractors)  # SGD's lr·g
+
+
+def test_adamw_and_l2_differ() -> None:
+    common = {**ADAM, "theta0": 2.0, "lr": 0.1, "grads": [1.0, -0.5, 0.25], "weight_decay": 0.1}
+    adamw = answers("optim.adam_step", **common, decoupled=True)[0].value
+    l2 = answers("optim.adam_step", **common, decoupled=False)[0].value
+    assert adamw != pytest.approx(l2, rel=1e-3)
+
+
+def test_natural_gradient_bernoulli_p() -> None:
+    # F = 1/(p(1−p)) = 6.25 at p = 0.2, so F⁻¹g = 0.16 g.
+    assert answers("optim.natural_gradient", family="bernoulli_p", p=0.2, grad=[1.0])[0].value == pytest.approx(0.16)
+    assert answers("optim.natural_gradient", family="bernoulli_p", p=0.2, grad=[-2.5])[0].value == pytest.approx(-0.4)
+
+
+def test_natural_gradient_is_parameterization_invariant() -> None:
+    # The same loss seen through p = σ(η): g_η = g_p·p(1−p). The natural step in η, mapped back to p
+    # by dp/dη = p(1−p), equals the natural step in p.
+    p, g_p = 0.2, 1.5
+    eta = -1.3862943611198906  # logit(0.2)
+    nat_p = answers("optim.natural_gradient", family="bernoulli_p", p=p, grad=[g_p])[0].value
+    nat_eta = answers("optim.natural_gradient", family="bernoulli_logit", logit=eta, grad=[g_p * p * (1 - p)])[0].value
+    assert nat_eta * p * (1 - p) == pytest.approx(nat_p, rel=1e-9)
+
+
+def test_natural_gradient_gaussian() -> None:
+    # F = diag(1/σ², 2/σ²): σ = 2 → F⁻¹g = (4 g_μ, 2 g_σ).
+    v = answers("optim.natural_gradient", family="gaussian_mu_sigma", mu=0.5, sigma=2.0, grad=[1.0, -1.0])[0].value
+    assert v == pytest.approx([4.0, -2.0])
+
+
+def test_linreg_gradient_by_hand() -> None:
+    # r = Xw − y = (1, 2, 3); Xᵀr = (1 + 3, 2 + 3) = (4, 5); ∇ = (2/3)·(4, 5).
+    x = [[1, 0], [0, 1], [1, 1]]
+    v = answers("optim.linreg_gradient", X=x, w=[1, 2], y=[0, 0, 0])[0].value
+    assert v == pytest.approx([8 / 3, 10 / 3])
+
+
+@pytest.mark.parametrize(("gen_id", "fixed", "needle"), [
+    ("optim.adam_step", {"beta2": 1.0}, "beta2 must be in"),
+    ("optim.adam_step", {"lr": 0}, "lr must be a positive number"),
+    ("optim.adam_step", {"grads": []}, "grads must be a list of at least 1"),
+    ("optim.natural_gradient", {"family": "bernoulli_p", "p": 1.0}, "p must be in"),
+    ("optim.natural_gradient", {"family": "bernoulli_p", "grad": [1.0, 2.0]}, "grad must have 1 value"),
+    ("optim.natural_gradient", {"family": "bernoulli_p", "mu": 1.0}, "set family=gaussian_mu_sigma"),
+    ("optim.natural_gradient", {"family": "gaussian_mu_sigma", "sigma": 0}, "sigma must be a positive number"),
+    ("optim.linreg_gradient", {"X": [[1, 2], [3, 4]], "w": [1.0], "y": [0, 0]}, "w must have one weight per column"),
+    ("optim.linreg_gradient", {"X": [[1, 2], [3, 4]], "w": [1, 1], "y": [0]}, "y must have one target per row"),
+    ("optim.linreg_gradient", {"X": [[1, 2], [3]]}, "rectangular"),
+])
+def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ParamError, match=needle):
+        load_registry().get(gen_id).problem(0, fixed)
+
+
+def test_cli_bad_family_param_is_one_line_exit_2() -> None:
+    res = CliRunner().invoke(cli, ["show", "optim.natural_gradient", "--seed", "1",
+                                   "--param", "family=bernoulli_p", "--param", "p=1.5"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "p" in lines[0] and "1.5" in lines[0]
