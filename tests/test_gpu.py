@@ -1,0 +1,203 @@
+"""gpu.* and quizgen.hardware against published reference numbers (CATALOGUE.md golden examples and
+NVIDIA datasheets), plus validation errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import CheckError, ParamError
+from quizgen.grading import accepts
+from quizgen.hardware import A100_40GB, A100_80GB, ARCHS, H100_SXM, SM80, SM90, match_device
+from quizgen.model import Answer, Problem
+from quizgen.registry import load_registry
+
+
+def problem(gen_id: str, **fixed: Any) -> Problem:
+    gen = load_registry().get(gen_id)
+    p = gen.problem(0, fixed)
+    gen.check(p.params, p.answers)
+    return p
+
+
+def answers(gen_id: str, **fixed: Any) -> list[Answer]:
+    return problem(gen_id, **fixed).answers
+
+
+def value(gen_id: str, **fixed: Any) -> Any:
+    return answers(gen_id, **fixed)[0].value
+
+
+# -- hardware table ----------------------------------------------------------------------------------
+def test_datasheet_peaks() -> None:
+    assert H100_SXM.peak_bf16_tflops == pytest.approx(989.4, rel=1e-4)  # H100 SXM datasheet: 989.4
+    assert A100_40GB.peak_bf16_tflops == pytest.approx(312, rel=1e-3)  # A100 datasheet: 312
+    assert isinstance(H100_SXM.peak_bf16_flops, int)
+
+
+def test_ridge_points() -> None:
+    # CATALOGUE golden: 989.4/3.35 = 295.3 FLOP/B; A100 40 GB 200.6, 80 GB 153.0.
+    assert H100_SXM.ridge_flop_per_byte == pytest.approx(295.3, abs=0.1)
+    assert A100_40GB.ridge_flop_per_byte == pytest.approx(200.6, abs=0.1)
+    assert A100_80GB.ridge_flop_per_byte == pytest.approx(153.0, abs=0.1)
+
+
+def test_bus_rates_match_datasheet_bandwidth() -> None:
+    for dev in (A100_40GB, A100_80GB, H100_SXM):
+        assert dev.hbm_bus_width_bits / 8 * dev.hbm_gbps_per_pin == pytest.approx(dev.hbm_gbs, rel=1e-3)
+
+
+def test_sm_limits() -> None:
+    assert ARCHS == {"sm80": SM80, "sm90": SM90}
+    assert SM80.smem_per_sm == 164 * 1024 and SM90.smem_per_sm == 228 * 1024
+    assert SM80.smem_per_block_optin == 163 * 1024 and SM90.smem_per_block_optin == 227 * 1024
+    assert SM80.smem_carveouts_kib[-1] * 1024 == SM80.smem_per_sm
+    assert SM90.smem_carveouts_kib[-1] * 1024 == SM90.smem_per_sm
+    assert SM90.regs_per_sub_partition == 16384 and SM90.label == "sm_90"
+
+
+@pytest.mark.parametrize(("name", "want"), [
+    ("NVIDIA A100-SXM4-40GB", A100_40GB),
+    ("NVIDIA A100-SXM4-80GB", A100_80GB),
+    ("NVIDIA H100 80GB HBM3", H100_SXM),
+    ("NVIDIA H100 PCIe", None),
+    ("NVIDIA GeForce RTX 4090", None),
+])
+def test_match_device(name: str, want: object) -> None:
+    assert match_device(name) is want
+
+
+# -- golden examples -----------------------------------------------------------------------------------
+def test_peak_flops_h100_and_a100() -> None:
+    v = value("gpu.peak_flops", n_sms=132, clock_mhz=1830, flops_per_clock_per_sm=4096)
+    assert v == pytest.approx(989.43, abs=0.005)
+    v = value("gpu.peak_flops", n_sms=108, clock_mhz=1410, flops_per_clock_per_sm=2048)
+    assert v == pytest.approx(311.87, abs=0.005)
+
+
+def test_peak_flops_distractors() -> None:
+    p = problem("gpu.peak_flops", n_sms=132, clock_mhz=1830, flops_per_clock_per_sm=4096)
+    assert sorted(d.value for d in p.distractors) == pytest.approx([494.71488, 1978.85952])
+
+
+def test_arithmetic_intensity_square_bf16() -> None:
+    # 2·4096³ / (2 · 3 · 4096²) = 4096/3
+    v = value("gpu.arithmetic_intensity", m=4096, k=4096, n=4096, bytes_per_value=2)
+    assert v == pytest.approx(1365.3, abs=0.05)
+
+
+def test_arithmetic_intensity_gemv_is_memory_bound() -> None:
+    # One token through a 4096×4096 BF16 weight: ≈ 1 FLOP/byte.
+    assert value("gpu.arithmetic_intensity", m=1, k=4096, n=4096, bytes_per_value=2) == pytest.approx(0.9995, rel=1e-3)
+
+
+def test_roofline_at_the_h100_ridge() -> None:
+    below = answers("gpu.roofline", intensity=295, peak_tflops=989.4, bandwidth_gbs=3350)
+    assert below[0].value == pytest.approx(295 * 3.35) and below[1].value == 0
+    above = answers("gpu.roofline", intensity=296, peak_tflops=989.4, bandwidth_gbs=3350)
+    assert above[0].value == pytest.approx(989.4) and above[1].value == 1
+    # Exactly at the ridge both roofs meet: compute-bound.
+    at = answers("gpu.roofline", intensity=200, peak_tflops=300, bandwidth_gbs=1500)
+    assert at[0].value == pytest.approx(300) and at[1].value == 1
+
+
+def test_roofline_distractors() -> None:
+    p = problem("gpu.roofline", intensity=50, peak_tflops=989.4, bandwidth_gbs=3350)
+    assert p.answers[0].value == pytest.approx(167.5)
+    assert sorted(d.value for d in p.distractors) == pytest.approx([989.4, 167_500])
+
+
+def test_hbm_bandwidth_a100() -> None:
+    # A100 40 GB: 5120-bit bus at 1215 MHz DDR = 2.43 Gb/s per pin → 1555.2 GB/s (datasheet 1555).
+    v = value("gpu.hbm_bandwidth", bus_width_bits=5120, gbps_per_pin=2.43)
+    assert v == pytest.approx(1555.2, rel=1e-12)
+    assert v == pytest.approx(1555, rel=1e-3)
+
+
+@pytest.mark.parametrize(("arch", "threads", "regs", "smem", "blocks", "occupancy"), [
+    ("sm90", 256, 64, 0, 4, 0.5),
+    ("sm90", 256, 128, 0, 2, 0.25),
+    ("sm90", 256, 32, 0, 8, 1.0),
+    ("sm90", 128, 40, 48 * 1024, 4, 0.25),
+    ("sm80", 128, 40, 48 * 1024, 3, 0.1875),
+    ("sm80", 1024, 72, 0, 0, 0.0),  # 2304 regs/warp × 32 warps > 65,536: cannot launch
+    ("sm80", 128, 256, 0, 0, 0.0),  # over 255 registers per thread
+    ("sm80", 128, 32, 164 * 1024, 0, 0.0),  # over the 163 KiB opt-in
+    ("sm90", 32, 16, 0, 32, 0.5),  # the 32-block limit binds
+    ("sm90", 100, 32, 0, 16, 1.0),  # 100 threads still take 4 whole warps
+])
+def test_occupancy(arch: str, threads: int, regs: int, smem: int, blocks: int, occupancy: float) -> None:
+    got = answers("gpu.occupancy", arch=arch, threads_per_block=threads, regs_per_thread=regs, smem_per_block=smem)
+    assert [a.value for a in got] == [blocks, occupancy]
+
+
+def test_occupancy_distractors_name_the_misconceptions() -> None:
+    # 128 threads × 36 regs: 1152 regs/warp round up to 1280; with 40 KiB the shared memory binds.
+    p = problem("gpu.occupancy", arch="sm80", threads_per_block=128, regs_per_thread=36,
+                smem_per_block=40 * 1024)
+    # regs: 36·32 = 1152 → 1280 per warp, 12 warps/partition → 48/4 = 12 blocks; smem: 164 KiB / 41 KiB = 4.
+    assert p.answers[0].value == 4
+    wrong = {d.value: d.why for d in p.distractors}
+    assert 4 not in wrong and wrong, wrong
+
+
+def test_occupancy_check_catches_a_wrong_answer() -> None:
+    gen = load_registry().get("gpu.occupancy")
+    p = gen.problem(0, {"arch": "sm90", "threads_per_block": 256, "regs_per_thread": 64, "smem_per_block": 0})
+    bad = [Answer("blocks per SM", 5, "blocks"), p.answers[1]]
+    with pytest.raises(CheckError):
+        gen.check(p.params, bad)
+
+
+@pytest.mark.parametrize(("stride", "offset", "sectors"), [(1, 0, 4), (2, 0, 8), (32, 0, 32), (1, 1, 5)])
+def test_coalescing_fp32(stride: int, offset: int, sectors: int) -> None:
+    got = answers("gpu.coalescing", stride=stride, bytes_per_value=4, offset=offset)
+    assert got[0].value == sectors
+    assert got[1].value == pytest.approx(128 / (32 * sectors))
+
+
+def test_tiling_traffic_small() -> None:
+    # (256/16)² blocks × 16 steps × 2·16² values × 2 B = 2·256³·2/16
+    bytes_read, intensity = answers("gpu.tiling_traffic", n=256, tile=16, bytes_per_value=2)
+    assert bytes_read.value == 4_194_304 and isinstance(bytes_read.value, int)
+    assert intensity.value == 8
+
+
+def test_critical_batch_size_h100_bf16() -> None:
+    # B* = ridge · 2/2 = 295.3; the exact intensity at d = 65536 crosses the ridge at 298.0 (within 2%).
+    p = problem("gpu.critical_batch_size", peak_tflops=989.4, bandwidth_gbs=3350, bytes_per_weight=2)
+    assert p.answers[0].value == pytest.approx(295.3, abs=0.05)
+    assert accepts(p.answers[0], 298.0)
+    assert not any(accepts(p.answers[0], d.value) for d in p.distractors)
+
+
+def test_critical_batch_size_int4_quarter() -> None:
+    assert value("gpu.critical_batch_size", peak_tflops=989.4, bandwidth_gbs=3350,
+                 bytes_per_weight=0.5) == pytest.approx(295.343 / 4, rel=1e-4)
+
+
+# -- validation --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("gen_id", "fixed", "needle"), [
+    ("gpu.tiling_traffic", {"n": 1000, "tile": 64}, "n must be a multiple of tile"),
+    ("gpu.occupancy", {"threads_per_block": 2048}, "threads_per_block must be"),
+    ("gpu.occupancy", {"arch": "sm70"}, "arch must be one of sm80, sm90"),
+    ("gpu.roofline", {"intensity": 0}, "intensity must be a positive number"),
+    ("gpu.hbm_bandwidth", {"gbps_per_pin": -1}, "gbps_per_pin must be a positive number"),
+    ("gpu.critical_batch_size", {"bytes_per_weight": 4}, "bytes_per_weight must be one of"),
+    ("gpu.arithmetic_intensity", {"m": 0}, "m must be a positive integer"),
+    ("gpu.coalescing", {"stride": 0}, "stride must be"),
+])
+def test_bad_params(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ParamError, match=needle):
+        load_registry().get(gen_id).problem(0, fixed)
+
+
+def test_cli_bad_param_exits_2() -> None:
+    res = CliRunner().invoke(cli, ["show", "gpu.tiling_traffic", "--param", "n=1000", "--param", "tile=64"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "multiple of tile" in lines[0]
+    assert "try n=960 or n=1024" in lines[0]

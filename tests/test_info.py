@@ -1,0 +1,120 @@
+"""info.* against published reference numbers (CATALOGUE.md test vectors) and hand-worked values,
+plus validation errors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import ParamError
+from quizgen.grading import accepts
+from quizgen.model import Answer, Problem
+from quizgen.registry import load_registry
+
+
+def problem(gen_id: str, **fixed: Any) -> Problem:
+    gen = load_registry().get(gen_id)
+    p = gen.problem(0, fixed)
+    gen.check(p.params, p.answers)
+    return p
+
+
+def answers(gen_id: str, **fixed: Any) -> list[Answer]:
+    return problem(gen_id, **fixed).answers
+
+
+def value(gen_id: str, **fixed: Any) -> Any:
+    return answers(gen_id, **fixed)[0].value
+
+
+# -- test vectors ------------------------------------------------------------------------------------------
+def test_kl_gaussian_both_directions() -> None:
+    assert value("info.kl_gaussian", mu_p=0, sigma_p=1, mu_q=1, sigma_q=2) == pytest.approx(0.443147, abs=1e-6)
+    assert value("info.kl_gaussian", mu_p=1, sigma_p=2, mu_q=0, sigma_q=1) == pytest.approx(1.306853, abs=1e-6)
+
+
+def test_kl_gaussian_reverse_is_a_distractor() -> None:
+    p = problem("info.kl_gaussian", mu_p=0, sigma_p=1, mu_q=1, sigma_q=2)
+    assert any(d.value == pytest.approx(1.306853, abs=1e-6) for d in p.distractors)
+
+
+def test_kl_categorical_by_hand() -> None:
+    # 0.5 ln(0.5/0.2) + 0.3 ln 1 + 0.2 ln(0.2/0.5)
+    want = 0.5 * math.log(2.5) + 0.2 * math.log(0.4)
+    assert value("info.kl_categorical", p=[0.5, 0.3, 0.2], q=[0.2, 0.3, 0.5]) == pytest.approx(want, rel=1e-12)
+
+
+def test_kl_categorical_zero_in_p_is_fine() -> None:
+    assert value("info.kl_categorical", p=[0.5, 0.5, 0], q=[0.25, 0.25, 0.5]) == pytest.approx(math.log(2))
+
+
+def test_kl_categorical_renormalizes_within_tolerance() -> None:
+    v = value("info.kl_categorical", p=[0.5000005, 0.5], q=[0.25, 0.75])
+    assert v == pytest.approx(0.5 * math.log(2) + 0.5 * math.log(2 / 3), rel=1e-5)
+
+
+def test_entropy_dyadic_and_uniform() -> None:
+    assert value("info.entropy", p=[0.5, 0.25, 0.125, 0.125]) == pytest.approx(1.75, rel=1e-12)
+    assert value("info.entropy", p=[0.25, 0.25, 0.25, 0.25]) == pytest.approx(2.0, rel=1e-12)
+    # log₂ n is a distractor only when p is not uniform.
+    assert all(d.value != 2.0 for d in problem("info.entropy", p=[0.25] * 4).distractors)
+
+
+def test_cross_entropy_vector() -> None:
+    (a,) = answers("info.cross_entropy", probs=[0.5, 0.25, 0.125, 0.5])
+    assert a.value == pytest.approx([1.21301, 3.36359, 1.75], abs=1e-5)
+
+
+def test_cross_entropy_distractors_are_vectors() -> None:
+    p = problem("info.cross_entropy", probs=[0.5, 0.25, 0.125, 0.5])
+    assert all(isinstance(d.value, list) and len(d.value) == 3 for d in p.distractors)
+    ppl_2 = [d for d in p.distractors if "2^" in d.why][0]
+    assert ppl_2.value[1] == pytest.approx(2 ** 1.2130076, rel=1e-6)
+
+
+def test_wasserstein_gaussian() -> None:
+    assert value("info.wasserstein_gaussian", mu_1=0, sigma_1=1, mu_2=3, sigma_2=2) == pytest.approx(math.sqrt(10))
+
+
+def test_mmd_vector_with_negative_unbiased() -> None:
+    p = problem("info.mmd", x=[0, 1, 2], y=[0.5, 1.5, 3], bandwidth=1)
+    a = p.answers[0]
+    assert a.value == pytest.approx([0.086944, -0.321554], abs=1e-6)
+    assert accepts(a, [0.08694, -0.3216])
+    assert not accepts(a, [0.08694, 0.3216])  # the sign matters
+    assert any(d.value == pytest.approx([0.086944, 0.321554], abs=1e-6) for d in p.distractors)
+
+
+# -- validation ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("gen_id", "fixed", "needle"), [
+    ("info.kl_categorical", {"p": [0.5, 0.5], "q": [1, 0]}, "infinite"),
+    ("info.kl_categorical", {"p": [0.5, 0.6], "q": [0.5, 0.5]}, r"p must sum to 1 \(± 1e-6\) \(got sum 1.1\)"),
+    ("info.kl_categorical", {"p": [0.5, 0.5], "q": [0.2, 0.3, 0.5]}, "same length"),
+    ("info.kl_categorical", {"p": [1.5, -0.5], "q": [0.5, 0.5]}, "p must be"),
+    ("info.entropy", {"p": [0.3, 0.3]}, "p must sum to 1"),
+    ("info.cross_entropy", {"probs": [0.5, 0]}, "probs must be"),
+    ("info.kl_gaussian", {"sigma_q": 0}, "sigma_q must be a positive number"),
+    ("info.wasserstein_gaussian", {"sigma_1": -1}, "sigma_1 must be a positive number"),
+    ("info.mmd", {"x": [1.0]}, "at least 2 values"),
+    ("info.mmd", {"bandwidth": 0}, "bandwidth must be a positive number"),
+])
+def test_bad_params(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ParamError, match=needle):
+        load_registry().get(gen_id).problem(0, fixed)
+
+
+def test_fixed_q_with_zeros_draws_p_on_its_support() -> None:
+    for seed in range(20):
+        p = load_registry().get("info.kl_categorical").problem(seed, {"q": [0.5, 0.5, 0]})
+        assert p.params["p"][2] == 0
+
+
+def test_cli_infinite_kl_exits_2() -> None:
+    res = CliRunner().invoke(cli, ["show", "info.kl_categorical", "--param", "p=[0.5,0.5]", "--param", "q=[1,0]"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --param q=[1,0]: ") and "infinite" in lines[0]
