@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from quizgen.errors import ParamError
 
-Kind = Literal["int", "float", "bool", "str", "ints", "floats", "matrix"]
+Kind = Literal["int", "float", "bool", "str", "ints", "floats", "matrix", "dict"]
 
 _KIND_TEXT = {
     "int": "an integer",
@@ -26,6 +26,7 @@ _KIND_TEXT = {
     "ints": "a list of integers",
     "floats": "a list of numbers",
     "matrix": "a matrix (list of equal-length lists of numbers)",
+    "dict": 'an object mapping names to integers, e.g. {"i": 64, "j": 32}',
 }
 
 
@@ -147,6 +148,14 @@ class Param:
             if width == 0 or any(len(r) != width for r in value):
                 raise self._fail(value, "a rectangular matrix (every row the same length)")
             return [[self._number(x, False, value) for x in row] for row in value]
+        if k == "dict":
+            # Names → integers (e.g. einsum index sizes); lo/hi/min/max apply to the values.
+            if not isinstance(value, dict) or not all(isinstance(key, str) and key for key in value):
+                raise self._fail(value, _KIND_TEXT[k])
+            self._length(list(value), value)
+            # Each value is checked as an int param named e.g. sizes["i"], so errors point at it.
+            return {key: replace(self, name=f"{self.name}[{json.dumps(key)}]", kind="int").validate(x)
+                    for key, x in value.items()}
         raise AssertionError(f"unknown param kind {k}")
 
     def in_draw_range(self, value: Any) -> bool:
@@ -166,7 +175,12 @@ class Param:
             return self.choices is None or value in self.choices
         if self.kind == "bool":
             return isinstance(value, bool)
-        items: list[Any] = value if self.kind != "matrix" else [x for r in value for x in r]
+        if self.kind == "dict":
+            items: list[Any] = list(value.values())
+        elif self.kind == "matrix":
+            items = [x for r in value for x in r]
+        else:
+            items = value
         n = len(value)
         if self.len_lo is not None and n < self.len_lo:
             return False

@@ -81,4 +81,8 @@ def show(ctx: click.Context, gen_id: str, seed: int | None, params: tuple[str, .
 
 
 def _name_of(e: ParamError) -> str:
-    return str(e).split(" ", 1)[0].rstrip(":")
+    """The parameter a message is about: ``sizes["i"] must be …`` → ``sizes``."""
+    import re
+
+    m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", str(e))
+    return m.group(0) if m else ""
