@@ -1,0 +1,124 @@
+"""linalg.*: the catalogue's golden examples and test vectors, through the public API, plus
+parameter validation. Reference values are published closed forms (17 ± √269, the textbook
+pseudoinverse of a rank-1 matrix, Golub–Van Loan flop counts), not the generators' own code."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import ParamError
+from quizgen.grading import accepts
+from quizgen.model import Problem
+from quizgen.registry import load_registry
+
+REG = load_registry()
+TALL = [[1, 1], [1, 2], [1, 3], [1, 4]]
+
+
+def problem(gen_id: str, **params: Any) -> Problem:
+    gen = REG.get(gen_id)
+    p = gen.problem(0, params)
+    gen.check(p.params, p.answers)
+    return p
+
+
+def test_normal_equations_condition_golden() -> None:
+    p = problem("linalg.normal_equations_condition", matrix=TALL)
+    want = (17 + math.sqrt(269)) / (17 - math.sqrt(269))  # eigenvalues of AᵀA = [[4,10],[10,30]]
+    assert p.answer.value == pytest.approx(want, rel=1e-12)
+    assert p.answer.value == pytest.approx(55.782, rel=1e-4)
+    assert any(d.value == pytest.approx(7.4687, rel=1e-4) for d in p.distractors)
+
+
+def test_normal_equations_condition_is_not_formed_in_floats() -> None:
+    # cond(A.T @ A) in float64 gives 1.60015972e9; the true κ² is 1.60016001e9
+    p = problem("linalg.normal_equations_condition", matrix=[[1, 1], [1, 1.0001]])
+    assert p.answer.value == pytest.approx(1.60016001e9, rel=1e-8)
+
+
+def test_condition_number() -> None:
+    assert problem("linalg.condition_number", matrix=TALL).answer.value == pytest.approx(7.4687, rel=1e-4)
+    p = problem("linalg.condition_number", matrix=[[1, 2], [3, 4]])
+    s = math.sqrt(15 + math.sqrt(221)), math.sqrt(15 - math.sqrt(221))  # AᵀA = [[10,14],[14,20]]
+    assert p.answer.value == pytest.approx(s[0] / s[1], rel=1e-12)
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+
+
+@pytest.mark.parametrize(("matrix", "match"), [
+    ([[1, 2], [2, 4]], r"matrix must have full column rank \(got rank 1 < 2 columns\)"),
+    ([[1, 2, 3], [4, 5, 6]], r"matrix must have at least as many rows as columns \(got 2×3\)"),
+    ([[1, 2], [3]], "matrix must be a rectangular matrix"),
+])
+def test_condition_number_validation(matrix: Any, match: str) -> None:
+    for gen_id in ("linalg.condition_number", "linalg.normal_equations_condition"):
+        with pytest.raises(ParamError, match=match):
+            REG.get(gen_id).problem(0, {"matrix": matrix})
+
+
+def test_condition_number_cli_error() -> None:
+    r = CliRunner().invoke(cli, ["show", "linalg.condition_number", "--param", "matrix=[[1,2],[2,4]]"])
+    assert r.exit_code == 2
+    assert r.output.startswith("error: --param matrix=[[1,2],[2,4]]: matrix must have full column rank")
+    assert r.output.count("\n") == 1
+
+
+@pytest.mark.parametrize(("params", "want"), [
+    ({"method": "lu", "n": 400}, 2 * 400**3 / 3),
+    ({"method": "cholesky", "n": 400}, 400**3 / 3),
+    ({"method": "qr_householder", "m": 400, "n": 100}, 2 * 400 * 100**2 - 2 * 100**3 / 3),
+    ({"method": "qr_householder", "m": 300, "n": 300}, 4 * 300**3 / 3),
+])
+def test_factorization_flops(params: dict[str, Any], want: float) -> None:
+    p = problem("linalg.factorization_flops", **params)
+    assert isinstance(p.answer.value, int)
+    assert abs(p.answer.value - want) <= 0.5
+    assert p.answer.unit == "FLOP"
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"method": "lu", "n": 100, "m": 500}, r"m applies only to method=qr_householder \(got m=500"),
+    ({"method": "qr_householder", "n": 500, "m": 100}, r"m must be ≥ n \(got m=100, n=500\)"),
+    ({"n": 0}, r"n must be a positive integer \(got 0\)"),
+])
+def test_factorization_flops_validation(params: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParamError, match=match):
+        REG.get("linalg.factorization_flops").problem(0, params)
+
+
+@pytest.mark.parametrize(("b", "column"), [
+    ([1, 0, 0], [1 / 70, 1 / 35]),
+    ([0, 1, 0], [1 / 35, 2 / 35]),
+    ([0, 0, 1], [3 / 70, 3 / 35]),
+])
+def test_pseudoinverse_columns(b: list[int], column: list[float]) -> None:
+    """A⁺ = [[1/70, 1/35, 3/70], [1/35, 2/35, 3/35]] for A = [[1,2],[2,4],[3,6]], column by column."""
+    p = problem("linalg.pseudoinverse", matrix=[[1, 2], [2, 4], [3, 6]], b=b)
+    assert p.answer.value == pytest.approx(column, rel=1e-12)
+    assert "\\frac{1}{70}" in p.solution
+
+
+def test_pseudoinverse_full_rank_and_validation() -> None:
+    p = problem("linalg.pseudoinverse", matrix=[[1, 0], [0, 2], [0, 0]], b=[3, 4, 5])
+    assert p.answer.value == pytest.approx([3, 2], rel=1e-12)
+    with pytest.raises(ParamError, match=r"b must have one entry per row of the matrix \(3\) \(got 2 entries\)"):
+        REG.get("linalg.pseudoinverse").problem(0, {"matrix": [[1, 2], [2, 4], [3, 6]], "b": [1, 2]})
+
+
+def test_lowrank_error() -> None:
+    p = problem("linalg.lowrank_error", matrix=[[3, 0, 0], [0, 2, 0], [0, 0, 1]], k=1)
+    assert p.answer.value == pytest.approx([math.sqrt(5), 2], rel=1e-12)
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+    with pytest.raises(ParamError, match=r"k must be < min\(rows, columns\) = 3 \(got 3\)"):
+        REG.get("linalg.lowrank_error").problem(0, {"matrix": [[3, 0, 0], [0, 2, 0], [0, 0, 1]], "k": 3})
+
+
+def test_det_exp() -> None:
+    p = problem("linalg.det_exp", matrix=[[0.5, 1], [-0.3, 0.2]])
+    assert p.answer.value == pytest.approx(math.exp(0.7), rel=1e-12)
+    with pytest.raises(ParamError, match=r"matrix must be square \(got 2×3\)"):
+        REG.get("linalg.det_exp").problem(0, {"matrix": [[1, 0, 0], [0, 1, 0]]})

@@ -1,0 +1,187 @@
+"""numerics.*: the catalogue's golden examples and test vectors, through the public API, plus
+parameter validation. The reference numbers are the catalogue's published values (IEEE 754 formats,
+known ln(max) thresholds), not recomputed with the generators' own formulas."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import ParamError
+from quizgen.grading import accepts
+from quizgen.model import Problem
+from quizgen.registry import load_registry
+
+REG = load_registry()
+
+
+def problem(gen_id: str, **params: Any) -> Problem:
+    gen = REG.get(gen_id)
+    p = gen.problem(0, params)
+    gen.check(p.params, p.answers)
+    return p
+
+
+# -- float_round ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "dtype", "want"), [
+    (16777217, "float32", 16777216),
+    (2049, "float16", 2048),
+    (257, "bfloat16", 256),
+    (0.1, "bfloat16", 0.10009765625),
+    (0.1, "float16", 0.0999755859375),
+    (0.1, "float32", 0.100000001490116119384765625),
+    (16777219, "float32", 16777220),  # a tie with an odd lower neighbour rounds up to even
+    (1 + 2**-8 + 2**-30, "bfloat16", 1.0078125),  # rounding via float32 first would give 1.0
+    (2.0**-25, "float16", 0),  # half the smallest subnormal: a tie, to even = 0
+    (3 * 2.0**-26, "float16", 2.0**-24),
+    (-2049, "float16", -2048),
+])
+def test_float_round_golden(value: float, dtype: str, want: float) -> None:
+    p = problem("numerics.float_round", value=value, dtype=dtype)
+    assert p.answer.value == want
+
+
+def test_float_round_exact_decimal_shown_and_half_up_rejected() -> None:
+    p = problem("numerics.float_round", value=0.1, dtype="float32")
+    assert "0.100000001490116119384765625" in p.solution
+    big = problem("numerics.float_round", value=16777217, dtype="float32")
+    assert isinstance(big.answer.value, int)
+    assert not accepts(big.answer, 16777217) and not accepts(big.answer, 16777218)
+    assert accepts(big.answer, 16777216) and accepts(big.answer, 1.6777216e7)
+    assert any(d.value == 16777218 for d in big.distractors)
+
+
+def test_float_round_overflow_is_a_param_error() -> None:
+    with pytest.raises(ParamError, match=r"value must be below 65520 .*float16 \(got 70000\)"):
+        REG.get("numerics.float_round").problem(0, {"value": 70000, "dtype": "float16"})
+    # 65519 is below max + ½ulp = 65520: it rounds to 65504
+    assert problem("numerics.float_round", value=65519, dtype="float16").answer.value == 65504
+
+
+def test_float_round_cli_error_is_one_line() -> None:
+    r = CliRunner().invoke(cli, ["show", "numerics.float_round", "--param", "value=1e39", "--param",
+                                 "dtype=float32"])
+    assert r.exit_code == 2
+    assert r.output.startswith("error: --param value=1e39: value must be below")
+    assert r.output.count("\n") == 1
+
+
+# -- ulp, max_exact_integer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "dtype", "want"), [
+    (1, "float32", 2.0**-23),
+    (1000, "float16", 0.5),
+    (255.9, "bfloat16", 2),  # fl(255.9) = 256 in bfloat16, the next binade
+    (1, "float64", 2.0**-52),
+    (3e4, "float16", 16),
+])
+def test_ulp(value: float, dtype: str, want: float) -> None:
+    assert problem("numerics.ulp", value=value, dtype=dtype).answer.value == want
+
+
+def test_ulp_at_the_largest_finite_value_is_rejected() -> None:
+    with pytest.raises(ParamError, match="value must round below the largest finite float16"):
+        REG.get("numerics.ulp").problem(0, {"value": 65504, "dtype": "float16"})
+
+
+@pytest.mark.parametrize(("dtype", "n"), [("float16", 2048), ("bfloat16", 256), ("float32", 16777216),
+                                          ("float64", 9007199254740992)])
+def test_max_exact_integer(dtype: str, n: int) -> None:
+    p = problem("numerics.max_exact_integer", dtype=dtype)
+    assert [a.value for a in p.answers] == [n, n + 1]
+
+
+# -- cancellation, sum_order, exp_overflow, logsumexp ------------------------------------
+
+
+def test_cancellation_vectors() -> None:
+    p = problem("numerics.cancellation", op="add_sub", x=1e-7, dtype="float32")
+    computed, rel = p.answer.value  # type: ignore[misc]
+    assert computed == pytest.approx(1.1920929e-7, rel=1e-7)
+    assert rel == pytest.approx(0.192, abs=5e-4)
+    q = problem("numerics.cancellation", op="expm1", x=1e-7, dtype="float32")
+    assert q.answer.value[0] == computed  # type: ignore[index]
+    assert q.answer.value[1] == pytest.approx((computed - math.expm1(1e-7)) / math.expm1(1e-7))  # type: ignore[index]
+    assert not accepts(p.answer, [1e-7, 0.0])
+
+
+def test_cancellation_x_must_be_positive() -> None:
+    with pytest.raises(ParamError, match=r"x must be a number with 0 < x ≤ 1 \(got 0\)"):
+        REG.get("numerics.cancellation").problem(0, {"x": 0})
+
+
+def test_sum_order_vector() -> None:
+    p = problem("numerics.sum_order", a=1e8, b=-1e8, c=1, dtype="float32")
+    assert p.answer.value == [1, 0]
+    assert not accepts(p.answer, [1, 1])
+
+
+def test_sum_order_overflow() -> None:
+    with pytest.raises(ParamError, match="a must be below 65520"):
+        REG.get("numerics.sum_order").problem(0, {"a": 1e5, "b": -1e5, "c": 1, "dtype": "float16"})
+
+
+@pytest.mark.parametrize(("dtype", "want"), [("float32", 88.7228), ("float16", 11.0899), ("bfloat16", 88.7189),
+                                             ("float64", 709.7827)])
+def test_exp_overflow(dtype: str, want: float) -> None:
+    p = problem("numerics.exp_overflow", dtype=dtype)
+    assert p.answer.value == pytest.approx(want, rel=1e-5)
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+
+
+def test_logsumexp() -> None:
+    p = problem("numerics.logsumexp", x=[1000, 1000])
+    assert p.answer.value == pytest.approx(1000 + math.log(2), rel=1e-12)
+    with pytest.raises(ParamError, match="x must be a list"):
+        REG.get("numerics.logsumexp").problem(0, {"x": 3})
+
+
+# -- ODEs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "want"), [("euler", 57.665), ("heun", 128.39), ("implicit_euler", 3.6251e-6)])
+def test_ode_step_vectors(method: str, want: float) -> None:
+    p = problem("numerics.ode_step", method=method, lam=-10, h=0.25, steps=10)
+    assert p.answer.value == pytest.approx(want, rel=1e-4)
+    assert any(d.value == pytest.approx(1.389e-11, rel=1e-3) for d in p.distractors)  # exact e^-25
+
+
+def test_ode_step_validation() -> None:
+    gen = REG.get("numerics.ode_step")
+    with pytest.raises(ParamError, match=r"h must not be 1/lam"):
+        gen.problem(0, {"method": "implicit_euler", "lam": 10, "h": 0.1, "steps": 3})
+    with pytest.raises(ParamError, match=r"steps must be at most \d+ here \(got 200\)"):
+        gen.problem(0, {"method": "heun", "lam": -100, "h": 1, "steps": 200})
+
+
+@pytest.mark.parametrize(("params", "want"), [
+    ({"method": "euler", "lam": -50}, 0.04),
+    ({"method": "heun", "lam": -4}, 0.5),
+    ({"method": "implicit_euler_fixed_point", "lipschitz": 4}, 0.25),
+])
+def test_ode_stability_limit(params: dict[str, Any], want: float) -> None:
+    assert problem("numerics.ode_stability_limit", **params).answer.value == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"method": "euler", "lam": 3}, "lam must be negative"),
+    ({"method": "euler", "lipschitz": 3}, "lipschitz applies only to implicit_euler_fixed_point"),
+    ({"method": "implicit_euler_fixed_point", "lam": -3}, "lam does not apply to implicit_euler_fixed_point"),
+    ({"lipschitz": 0}, r"lipschitz must be a positive number \(got 0\)"),
+])
+def test_ode_stability_limit_validation(params: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParamError, match=match):
+        REG.get("numerics.ode_stability_limit").problem(0, params)
+
+
+def test_lipschitz_alone_selects_the_fixed_point_method() -> None:
+    p = REG.get("numerics.ode_stability_limit").problem(5, {"lipschitz": 2})
+    assert p.params["method"] == "implicit_euler_fixed_point"
+    assert p.answer.value == 0.5
