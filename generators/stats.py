@@ -1,0 +1,1082 @@
+"""Statistics: standard errors, regression, Bayesian updates, t tests, AUROC, softmax, the Price
+equation and maximum likelihood. Example::
+
+    quizgen show stats.standard_error --seed 7
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from quizgen.checking import assert_close, require
+from quizgen.errors import DrawError, ParamError
+from quizgen.generator import Generator, Params
+from quizgen.grading import accepts
+from quizgen.model import RTOL, Answer, Distractor
+from quizgen.params import Param
+from quizgen.render.numbers import plain, tex
+from quizgen.rng import Rng, derive_seed
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _q(x: float) -> Fraction:
+    """The decimal a person typed, exactly: ``_q(0.1) == Fraction(1, 10)`` (not the binary double)."""
+    return Fraction(x) if isinstance(x, int) else Fraction(repr(float(x)))
+
+
+def _num(x: Fraction) -> int | float:
+    """An exact int when the value is whole, else the nearest float."""
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _seq(xs: Sequence[float], sig: int = 6) -> str:
+    """``1.2, 0.8, 1.5`` for use inside math."""
+    return ",\\ ".join(tex(x, sig) for x in xs)
+
+
+def _np_rng(gen_id: str, p: Params) -> Any:
+    """A NumPy generator seeded from the params, so every check is deterministic."""
+    import numpy as np
+
+    return np.random.default_rng(derive_seed("check", gen_id, p))
+
+
+def _keep(head: Answer, ds: list[Distractor]) -> list[Distractor]:
+    """Drop distractors that coincide with the answer (or each other) for these params."""
+    out: list[Distractor] = []
+    for d in ds:
+        if accepts(head, d.value) or any(d.value == o.value for o in out):
+            continue
+        out.append(d)
+    return out
+
+
+def _mean(xs: Sequence[Fraction]) -> Fraction:
+    return sum(xs, Fraction(0)) / len(xs)
+
+
+def _phi(x: float) -> float:
+    """The standard normal CDF Φ(x), accurate in both tails."""
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def _pick(fixed: Mapping[str, Any], name: str, draw: Any) -> Any:
+    """The user's value for ``name`` if fixed, else ``draw()`` (so dependent draws stay consistent)."""
+    return fixed[name] if name in fixed else draw()
+
+
+def _clip01(v: float) -> float:
+    """A score rounded to 2 decimals and kept inside [0.01, 0.99]."""
+    return round(max(0.01, min(0.99, v)), 2)
+
+
+def _nice_int(rng: Rng, lo: int, hi: int) -> int:
+    """A log-uniform integer with 2 significant figures, inside [lo, hi]."""
+    return min(hi, max(lo, round(rng.nice(lo, hi, 2))))
+
+
+# -- generators -------------------------------------------------------------------------------------
+
+
+class StandardError(Generator):
+    """Standard error of the mean of n samples: σ/√n.
+
+    Example: ``quizgen show stats.standard_error --param sigma=2 --param n=400``
+    """
+
+    id = "stats.standard_error"
+    version = 1
+    title = "What is the standard error of the mean of n samples?"
+    tags = ("standard-error", "sqrt-n")
+    params = (
+        Param("sigma", "float", "standard deviation σ of one sample", lo=0.1, hi=100, min=0, min_open=True),
+        Param("n", "int", "number of independent samples averaged", lo=2, hi=10**6, min=1),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        sigma = rng.nice(0.1, 100, 2)
+        if rng.bernoulli(0.5):  # perfect squares make the square root friendly
+            n = rng.choice([4, 9, 16, 25, 36, 49, 64, 100, 144, 400, 625, 900, 2500, 10000, 40000, 10**6])
+        else:
+            n = _nice_int(rng, 2, 10**6)
+        return {"sigma": sigma, "n": n}
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("standard error", p["sigma"] / math.sqrt(p["n"]), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        sigma, n, se = p["sigma"], p["n"], answers[0].value
+        q = (f"Independent samples have standard deviation \\(\\sigma = {tex(sigma, 6)}\\). "
+             f"What is the standard error of the mean of \\(n = {tex(n)}\\) of them "
+             "(the standard deviation of \\(\\bar{x}\\), in the same units as the samples)?")
+        s = ("Variances of independent samples add, so \\(\\operatorname{Var}(\\sum_i x_i) = n\\sigma^2\\) and "
+             "\\(\\operatorname{Var}(\\bar{x}) = \\sigma^2/n\\): "
+             f"\\[\\text{{SE}} = \\frac{{\\sigma}}{{\\sqrt{{n}}}} = \\frac{{{tex(sigma, 6)}}}{{\\sqrt{{{tex(n)}}}}} "
+             f"= {tex(se)}\\] "
+             "Intuition: error bars shrink only as \\(1/\\sqrt{n}\\), so halving them costs 4× the samples.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        sigma, n = p["sigma"], p["n"]
+        return _keep(answers[0], [
+            Distractor(sigma, "gives the SD of one sample, not of the mean of n"),
+            Distractor(sigma / n, "divides by n instead of √n: it is the variance that shrinks as 1/n"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+
+        sigma, n, reps = p["sigma"], p["n"], 2000
+        rng = _np_rng(self.id, p)
+        if n <= 100:  # simulate the samples themselves
+            means = rng.normal(0.0, sigma, size=(reps, n)).mean(axis=1)
+        else:
+            # Exponential samples with SD σ: x = σ(E − 1). Their sum is Gamma(n), drawn exactly.
+            means = sigma * (rng.gamma(n, size=reps) / n - 1.0)
+        # The SD of 2000 means is off by ~1.6% (one SD); 10% is more than 6 SDs.
+        assert_close("SD of 2000 simulated means", answers[0].value, float(np.std(means, ddof=1)), rtol=0.1)
+
+
+class SamplesNeeded(Generator):
+    """Samples needed to shrink the standard error by a factor: n·factor².
+
+    Example: ``quizgen show stats.samples_needed --param n=100 --param factor=2``
+    """
+
+    id = "stats.samples_needed"
+    version = 1
+    title = "How many samples shrink the standard error by a factor?"
+    tags = ("standard-error", "sqrt-n")
+    params = (
+        Param("n", "int", "samples in the current estimate", lo=10, hi=10**5, min=1),
+        Param("factor", "float", "how many times smaller the standard error should be (1.5, 2, 3, 4, 5, 10)",
+              lo=1.5, hi=10, min=0, min_open=True),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        return {"n": _nice_int(rng, 10, 10**5), "factor": rng.choice([1.5, 2, 3, 4, 5, 10])}
+
+    def _needed(self, p: Params) -> Fraction:
+        return p["n"] * _q(p["factor"]) ** 2
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("samples", _num(self._needed(p)), "samples", RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        n, f, need = p["n"], p["factor"], answers[0].value
+        q = (f"An average of \\(n = {tex(n)}\\) independent samples has standard error SE. "
+             f"How many samples in total give a standard error of SE/{plain(f)}? "
+             "Do not round.")
+        s = ("The standard error is \\(\\sigma/\\sqrt{n}\\), so it shrinks by a factor \\(f\\) when \\(n\\) grows "
+             f"by \\(f^2\\): \\[n' = n f^2 = {tex(n)} \\times {tex(f)}^2 = {tex(need, 6)}\\ \\text{{samples}}\\] "
+             "Intuition: errors go as \\(1/\\sqrt{n}\\), so 4× the data only halves the error bars.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        n, f = p["n"], p["factor"]
+        return _keep(answers[0], [
+            Distractor(_num(n * _q(f)), "scales n by the factor itself: the error goes as 1/√n, not 1/n"),
+            Distractor(n * math.sqrt(f), "scales n by √factor: it is n that must grow by factor², not the error"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import stats
+
+        # SE of the mean of n unit exponentials = SD of Gamma(n, scale 1/n), from scipy's moments.
+        def se(n: float) -> float:
+            return float(stats.gamma(a=n, scale=1 / n).std())
+
+        assert_close("SE(n)/SE(answer)", se(p["n"]) / se(float(answers[0].value)), p["factor"], rtol=1e-9)
+
+
+class Regression(Generator):
+    """Ordinary least squares: slope, intercept and correlation of y on x.
+
+    Example: ``quizgen show stats.regression --param x=[1,2,3,4,5] --param y=[2.1,3.9,6.2,8.1,9.8]``
+    """
+
+    id = "stats.regression"
+    version = 1
+    title = "What are the OLS slope, intercept and correlation r?"
+    tags = ("regression", "correlation")
+    params = (
+        Param("x", "floats", "predictor values x_i", lo=-100, hi=100, len_lo=5, len_hi=12, min_len=2),
+        Param("y", "floats", "responses y_i (same length as x)", lo=-100, hi=100, len_lo=5, len_hi=12, min_len=2),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        n = len(fixed["x"]) if "x" in fixed else len(fixed["y"]) if "y" in fixed else rng.integer(5, 12)
+        cand: Params = {}
+        for _ in range(200):
+            if "x" in fixed:
+                x = [float(v) for v in fixed["x"]]
+            else:
+                scale = rng.choice([1, 1, 0.5, 2])
+                x = [float(v * scale) for v in sorted(rng.sample(range(0, max(11, n)), n))]
+            if "y" in fixed:
+                y = [float(v) for v in fixed["y"]]
+            else:
+                slope = rng.choice([-1, 1]) * rng.nice_uniform(0.2, 3, 1)
+                icpt = rng.nice_uniform(-10, 10, 1)
+                noise = abs(slope) * rng.nice(0.3, 6, 1)
+                y = [round(icpt + slope * v + noise * max(-3.0, min(3.0, rng.normal())), 1) for v in x]
+            cand = {"x": x, "y": y}
+            if fixed:
+                return cand  # the user's data, as given (validate() judges it)
+            if len(set(y)) < 2 or max(abs(v) for v in y) > 100:
+                continue
+            if 0.2 <= abs(self._fit(x, y)[2]) <= 0.995:
+                return cand
+        raise DrawError("stats.regression: no data with 0.2 ≤ |r| ≤ 0.995 in 200 tries")
+
+    def validate(self, p: Params) -> None:
+        x, y = p["x"], p["y"]
+        if len(x) != len(y):
+            raise ParamError(f"x and y must have the same length (got {len(x)} x values and {len(y)} y values)")
+        if len(set(x)) < 2:
+            raise ParamError(f"x must not be constant (got {x}): the slope is undefined")
+        if len(set(y)) < 2:
+            raise ParamError(f"y must not be constant (got {y}): the correlation r is undefined")
+
+    @staticmethod
+    def _sums(x: Sequence[float], y: Sequence[float]) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction]:
+        xs, ys = [_q(v) for v in x], [_q(v) for v in y]
+        mx, my = _mean(xs), _mean(ys)
+        sxx = sum(((a - mx) ** 2 for a in xs), Fraction(0))
+        syy = sum(((b - my) ** 2 for b in ys), Fraction(0))
+        sxy = sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0))
+        return mx, my, sxx, syy, sxy
+
+    def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
+        mx, my, sxx, syy, sxy = self._sums(x, y)
+        slope = sxy / sxx
+        return [float(slope), float(my - slope * mx), float(sxy) / math.sqrt(float(sxx * syy))]
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        x, y = p["x"], p["y"]
+        mx, my, sxx, syy, sxy = self._sums(x, y)
+        b, a, r = answers[0].values
+        q = (f"Fit \\(y = a + b x\\) by ordinary least squares to these {len(x)} points: "
+             f"\\[x = ({_seq(x)})\\] \\[y = ({_seq(y)})\\] "
+             "What are the slope \\(b\\), the intercept \\(a\\), and Pearson's correlation \\(r\\)? "
+             "Give \\([b, a, r]\\).")
+        s = (f"Means: \\(\\bar{{x}} = {tex(float(mx))}\\), \\(\\bar{{y}} = {tex(float(my))}\\). "
+             "Centered sums: "
+             f"\\(S_{{xx}} = \\sum (x_i - \\bar{{x}})^2 = {tex(float(sxx))}\\), "
+             f"\\(S_{{yy}} = \\sum (y_i - \\bar{{y}})^2 = {tex(float(syy))}\\), "
+             f"\\(S_{{xy}} = \\sum (x_i - \\bar{{x}})(y_i - \\bar{{y}}) = {tex(float(sxy))}\\). "
+             f"\\[b = \\frac{{S_{{xy}}}}{{S_{{xx}}}} = \\frac{{{tex(float(sxy))}}}{{{tex(float(sxx))}}} = {tex(b)}\\] "
+             f"\\[a = \\bar{{y}} - b \\bar{{x}} = {tex(float(my))} - ({tex(b)}) \\times {tex(float(mx))} "
+             f"= {tex(a)}\\] "
+             f"\\[r = \\frac{{S_{{xy}}}}{{\\sqrt{{S_{{xx}} S_{{yy}}}}}} = {tex(r)}\\] "
+             "The slope is the covariance over the variance of x, i.e. \\(b = r\\, s_y / s_x\\): it equals r only "
+             "when x and y have the same spread, and regressing x on y would give a different line.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        mx, my, sxx, syy, sxy = self._sums(p["x"], p["y"])
+        r = answers[0].values[2]
+        b_xy = sxy / syy  # slope of x regressed on y
+        return _keep(answers[0], [
+            Distractor([r, float(my) - r * float(mx), r],
+                       "uses r as the slope: the slope is r·s_y/s_x, in units of y per unit of x"),
+            Distractor([float(b_xy), float(mx - b_xy * my), r],
+                       "regresses x on y (S_xy/S_yy) instead of y on x (S_xy/S_xx)"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import stats
+
+        res = stats.linregress(p["x"], p["y"])
+        scale = 1 + max(abs(v) for v in p["y"])
+        b, a, r = answers[0].values
+        assert_close("linregress slope", b, float(res.slope), rtol=1e-9, atol=1e-12 * scale)
+        assert_close("linregress intercept", a, float(res.intercept), rtol=1e-9, atol=1e-9 * scale)
+        assert_close("linregress r", r, float(res.rvalue), rtol=1e-9, atol=1e-12)
+
+
+class GaussianUpdate(Generator):
+    """Posterior of a Gaussian mean with known noise: precisions add.
+
+    Example: ``quizgen show stats.gaussian_update --param mu0=0 --param sigma0=2 --param sigma_noise=1
+    --param xs=[1.2,0.8,1.5,0.9]``
+    """
+
+    id = "stats.gaussian_update"
+    version = 1
+    title = "What is the posterior for μ after n Gaussian observations?"
+    tags = ("bayes", "gaussian", "conjugate-prior")
+    params = (
+        Param("mu0", "float", "prior mean μ₀", lo=-5, hi=5),
+        Param("sigma0", "float", "prior standard deviation σ₀", lo=0.1, hi=5, min=0, min_open=True),
+        Param("sigma_noise", "float", "known noise standard deviation σ of each observation",
+              lo=0.1, hi=5, min=0, min_open=True),
+        Param("xs", "floats", "the observations x_i", lo=-30, hi=30, len_lo=1, len_hi=10, min_len=1),
+    )
+
+    _SDS = [0.2, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5]
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        mu0 = _pick(fixed, "mu0", lambda: rng.nice_uniform(-3, 3, 1))
+        sigma0 = _pick(fixed, "sigma0", lambda: rng.choice(self._SDS))
+        sigma = _pick(fixed, "sigma_noise", lambda: rng.choice(self._SDS))
+        n = rng.integer(1, 10)
+
+        def clipped(lim: float) -> float:
+            return max(-lim, min(lim, rng.normal()))
+
+        true_mu = mu0 + sigma0 * clipped(2)
+        xs = [round(true_mu + sigma * clipped(3), 1) for _ in range(n)]
+        return {"mu0": mu0, "sigma0": sigma0, "sigma_noise": sigma, "xs": xs}
+
+    @staticmethod
+    def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
+        """(prior precision, data precision, posterior mean), exact."""
+        xs = [_q(v) for v in p["xs"]]
+        prior_prec = 1 / _q(p["sigma0"]) ** 2
+        data_prec = len(xs) / _q(p["sigma_noise"]) ** 2
+        mean = (_q(p["mu0"]) * prior_prec + _mean(xs) * data_prec) / (prior_prec + data_prec)
+        return prior_prec, data_prec, mean
+
+    def solve(self, p: Params) -> list[Answer]:
+        prior_prec, data_prec, mean = self._posterior(p)
+        return [Answer("posterior mean, sd", [float(mean), 1 / math.sqrt(prior_prec + data_prec)], None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        mu0, s0, s, xs = p["mu0"], p["sigma0"], p["sigma_noise"], p["xs"]
+        n = len(xs)
+        prior_prec, data_prec, _ = self._posterior(p)
+        xbar = float(_mean([_q(v) for v in xs]))
+        mean, sd = answers[0].values
+        obs = "one observation" if n == 1 else f"{n} independent observations"
+        q = (f"An unknown mean \\(\\mu\\) has prior \\(\\mathcal{{N}}(\\mu_0, \\sigma_0^2)\\) with "
+             f"\\(\\mu_0 = {tex(mu0, 6)}\\), \\(\\sigma_0 = {tex(s0, 6)}\\). You see {obs} "
+             f"\\(x_i \\sim \\mathcal{{N}}(\\mu, \\sigma^2)\\) with known noise \\(\\sigma = {tex(s, 6)}\\): "
+             f"\\[x = ({_seq(xs)})\\] What are the posterior mean and standard deviation of \\(\\mu\\)? "
+             "Give [mean, sd].")
+        s_ = ("The posterior is Gaussian and precisions (inverse variances) add: "
+              f"\\[\\frac{{1}}{{\\sigma_n^2}} = \\frac{{1}}{{\\sigma_0^2}} + \\frac{{n}}{{\\sigma^2}} "
+              f"= {tex(float(prior_prec))} + {tex(float(data_prec))} = {tex(float(prior_prec + data_prec))}\\] "
+              f"so \\(\\sigma_n = {tex(sd)}\\). The mean is the precision-weighted average of the prior mean and "
+              f"the sample mean \\(\\bar{{x}} = {tex(xbar)}\\): "
+              f"\\[\\mu_n = \\frac{{\\mu_0/\\sigma_0^2 + n\\bar{{x}}/\\sigma^2}}{{1/\\sigma_0^2 + n/\\sigma^2}} "
+              f"= \\frac{{{tex(float(prior_prec))} \\times {tex(mu0, 6)} + {tex(float(data_prec))} \\times "
+              f"{tex(xbar)}}}{{{tex(float(prior_prec + data_prec))}}} = {tex(mean)}\\] "
+              "Intuition: each observation adds \\(1/\\sigma^2\\) of precision, so with enough data the prior's "
+              "weight fades and \\(\\sigma_n \\to \\sigma/\\sqrt{n}\\).")
+        return q, s_
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        xs = p["xs"]
+        xbar = float(_mean([_q(v) for v in xs]))
+        mean, sd = answers[0].values
+        return _keep(answers[0], [
+            Distractor([xbar, p["sigma_noise"] / math.sqrt(len(xs))],
+                       "ignores the prior: gives the sample mean and σ/√n"),
+            Distractor([(p["mu0"] + xbar) / 2, sd],
+                       "averages the prior mean and the sample mean equally instead of weighting by precision"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+
+        mu0, s0, s = p["mu0"], p["sigma0"], p["sigma_noise"]
+        xs = np.asarray(p["xs"], dtype=float)
+
+        def log_post(g: Any) -> Any:
+            out = -0.5 * ((g - mu0) / s0) ** 2
+            for x in xs:
+                out = out - 0.5 * ((x - g) / s) ** 2
+            return out
+
+        # Zoom in on the region where the posterior has mass, then integrate on a fine grid.
+        lo = min(mu0 - 12 * s0, xs.min() - 12 * s)
+        hi = max(mu0 + 12 * s0, xs.max() + 12 * s)
+        for _ in range(30):
+            g = np.linspace(lo, hi, 4001)
+            lp = log_post(g)
+            mass = g[lp - lp.max() > -60]
+            step = g[1] - g[0]
+            if len(mass) >= 400:
+                break
+            lo, hi = mass[0] - step, mass[-1] + step
+        g = np.linspace(lo, hi, 100_001)
+        lp = log_post(g)
+        w = np.exp(lp - lp.max())
+        w /= w.sum()
+        m = float(np.sum(g * w))
+        sd = float(np.sqrt(np.sum((g - m) ** 2 * w)))
+        scale = abs(mu0) + s0 + float(np.abs(xs).max())
+        assert_close("grid posterior mean", answers[0].values[0], m, rtol=1e-6, atol=1e-9 * scale)
+        assert_close("grid posterior sd", answers[0].values[1], sd, rtol=1e-6)
+
+
+class BetaBernoulli(Generator):
+    """MLE, MAP and posterior mean of a coin's bias under a Beta(a, b) prior.
+
+    Example: ``quizgen show stats.beta_bernoulli --param k=7 --param n=10 --param a=2 --param b=2``
+    """
+
+    id = "stats.beta_bernoulli"
+    version = 1
+    title = "What are the MLE, MAP and posterior mean of a coin's bias?"
+    tags = ("bayes", "mle", "map", "conjugate-prior")
+    params = (
+        Param("k", "int", "heads observed", lo=0, hi=100, min=0),
+        Param("n", "int", "flips", lo=1, hi=100, min=1),
+        Param("a", "float", "prior Beta(a, b) parameter a (pseudo-heads)", lo=1, hi=10, min=1),
+        Param("b", "float", "prior Beta(a, b) parameter b (pseudo-tails)", lo=1, hi=10, min=1),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        if "n" in fixed:
+            n = fixed["n"]
+        else:
+            n = max(rng.integer(5, 100), fixed.get("k", 0))
+        k = fixed["k"] if "k" in fixed else rng.integer(0, n)
+        return {"k": k, "n": n, "a": rng.integer(1, 10), "b": rng.integer(1, 10)}
+
+    def validate(self, p: Params) -> None:
+        if p["k"] > p["n"]:
+            raise ParamError(f"k must be at most n (got k={p['k']}, n={p['n']}): there are only n flips")
+
+    @staticmethod
+    def _estimates(p: Params) -> list[Fraction]:
+        k, n, a, b = p["k"], p["n"], _q(p["a"]), _q(p["b"])
+        return [Fraction(k, n), (k + a - 1) / (n + a + b - 2), (k + a) / (n + a + b)]
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("MLE, MAP, posterior mean", [float(v) for v in self._estimates(p)], None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        k, n, a, b = p["k"], p["n"], p["a"], p["b"]
+        mle, map_, mean = answers[0].values
+        pa, pb = _q(a) + k, _q(b) + n - k
+        q = (f"A coin has unknown heads probability \\(\\theta\\) with prior "
+             f"\\(\\text{{Beta}}({tex(a, 6)}, {tex(b, 6)})\\). In \\(n = {n}\\) flips you see \\(k = {k}\\) heads. "
+             "What are the maximum-likelihood estimate, the MAP estimate and the posterior mean of \\(\\theta\\)? "
+             "Give [MLE, MAP, mean].")
+        s = (f"The Beta prior is conjugate: the posterior is \\(\\text{{Beta}}(a + k, b + n - k) = "
+             f"\\text{{Beta}}({tex(float(pa), 6)}, {tex(float(pb), 6)})\\). "
+             f"\\[\\hat{{\\theta}}_{{\\text{{MLE}}}} = \\frac{{k}}{{n}} = \\frac{{{k}}}{{{n}}} = {tex(mle)}\\] "
+             f"\\[\\hat{{\\theta}}_{{\\text{{MAP}}}} = \\frac{{k + a - 1}}{{n + a + b - 2}} "
+             f"= \\frac{{{tex(float(pa - 1), 6)}}}{{{tex(float(pa + pb - 2), 6)}}} = {tex(map_)}\\] "
+             f"\\[\\mathbb{{E}}[\\theta \\mid \\text{{data}}] = \\frac{{k + a}}{{n + a + b}} "
+             f"= \\frac{{{tex(float(pa), 6)}}}{{{tex(float(pa + pb), 6)}}} = {tex(mean)}\\] "
+             "The MAP is the posterior's mode, the posterior mean its average: the prior acts as "
+             "\\(a - 1\\) extra heads and \\(b - 1\\) extra tails for the MAP (regularized maximum likelihood), "
+             "and as \\(a\\) and \\(b\\) pseudo-counts for the mean.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        mle, map_, mean = answers[0].values
+        return _keep(answers[0], [
+            Distractor([mle, mean, map_], "swaps the MAP (posterior mode, a−1 and b−1 pseudo-counts) and the "
+                                          "posterior mean (a and b pseudo-counts)"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import optimize, stats
+
+        k, n, a, b = p["k"], p["n"], p["a"], p["b"]
+        mle, map_, mean = answers[0].values
+        assert_close("scipy beta(a+k, b+n-k).mean()", mean, float(stats.beta(a + k, b + n - k).mean()), rtol=1e-9)
+
+        def argmax(neg_log: Any) -> float:
+            res = optimize.minimize_scalar(neg_log, bounds=(0.0, 1.0), method="bounded",
+                                           options={"xatol": 1e-10})
+            return float(res.x)
+
+        prior = stats.beta(a, b)
+        map_num = argmax(lambda t: -(stats.binom.logpmf(k, n, t) + prior.logpdf(t)))
+        mle_num = argmax(lambda t: -stats.binom.logpmf(k, n, t))
+        assert_close("argmax of the log posterior", map_, map_num, rtol=0, atol=1e-6)
+        assert_close("argmax of the log likelihood", mle, mle_num, rtol=0, atol=1e-6)
+
+
+class PairedVsUnpaired(Generator):
+    """Paired vs unpaired t statistics on the same paired data.
+
+    Example: ``quizgen show stats.paired_vs_unpaired --param x=[.81,.75,.90,.62,.70,.85]
+    --param y=[.78,.71,.88,.57,.69,.80]``
+    """
+
+    id = "stats.paired_vs_unpaired"
+    version = 1
+    title = "What are the paired and unpaired t statistics for the same data?"
+    tags = ("t-test", "paired", "variance-reduction")
+    params = (
+        Param("x", "floats", "scores of system X on each item", lo=0, hi=1, len_lo=5, len_hi=30, min_len=2),
+        Param("y", "floats", "scores of system Y on the same items", lo=0, hi=1, len_lo=5, len_hi=30, min_len=2),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        n = len(fixed["x"]) if "x" in fixed else len(fixed["y"]) if "y" in fixed else rng.integer(5, 15)
+
+        cand: Params = {}
+        for _ in range(200):
+            base = rng.nice_uniform(0.5, 0.8, 2)
+            spread = rng.nice_uniform(0.05, 0.15, 2)
+            effect = rng.nice_uniform(0.01, 0.05, 2)
+            noise = rng.nice_uniform(0.01, 0.03, 3)
+            items = [base + spread * rng.normal() for _ in range(n)]
+            x = fixed["x"] if "x" in fixed else [_clip01(u + effect + noise * rng.normal()) for u in items]
+            y = fixed["y"] if "y" in fixed else [_clip01(u + noise * rng.normal()) for u in items]
+            cand = {"x": [float(v) for v in x], "y": [float(v) for v in y]}
+            if fixed:
+                return cand
+            try:
+                self.validate(cand)
+            except ParamError:
+                continue
+            t_paired, t_unpaired = self._stats(cand)[:2]
+            if abs(t_paired) > 1.5 * abs(t_unpaired) and 1 <= abs(t_paired) <= 30:
+                return cand
+        raise DrawError("stats.paired_vs_unpaired: no well-correlated draw in 200 tries")
+
+    def validate(self, p: Params) -> None:
+        x, y = p["x"], p["y"]
+        if len(x) != len(y):
+            raise ParamError(f"x and y must have the same length (got {len(x)} and {len(y)}): "
+                             "paired data has one x and one y per item")
+        d = [_q(a) - _q(b) for a, b in zip(x, y, strict=True)]
+        if len(set(d)) < 2:
+            raise ParamError("the differences x_i − y_i must not all be equal (their SD would be 0 and the paired t "
+                             f"infinite); got x={x}, y={y}")
+
+    @staticmethod
+    def _stats(p: Params) -> tuple[float, float, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+        """(paired t, unpaired t, d̄, s_d², x̄, ȳ, s_x², s_y²)."""
+        xs, ys = [_q(v) for v in p["x"]], [_q(v) for v in p["y"]]
+        n = len(xs)
+
+        def var(v: list[Fraction]) -> Fraction:
+            m = _mean(v)
+            return sum(((a - m) ** 2 for a in v), Fraction(0)) / (n - 1)
+
+        d = [a - b for a, b in zip(xs, ys, strict=True)]
+        dbar, vd = _mean(d), var(d)
+        mx, my, vx, vy = _mean(xs), _mean(ys), var(xs), var(ys)
+        t_paired = float(dbar) / math.sqrt(float(vd / n))
+        t_unpaired = float(mx - my) / math.sqrt(float((vx + vy) / n))
+        return t_paired, t_unpaired, dbar, vd, mx, my, vx, vy
+
+    def solve(self, p: Params) -> list[Answer]:
+        t_paired, t_unpaired = self._stats(p)[:2]
+        return [Answer("paired t, unpaired t", [t_paired, t_unpaired], None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        x, y = p["x"], p["y"]
+        n = len(x)
+        tp, tu, dbar, vd, mx, my, vx, vy = self._stats(p)
+        q = (f"Two models are scored on the same {n} test items (item \\(i\\) gives \\(x_i\\) and \\(y_i\\)): "
+             f"\\[x = ({_seq(x)})\\] \\[y = ({_seq(y)})\\] "
+             "What are the paired t statistic (on the differences \\(d_i = x_i - y_i\\)) and the unpaired "
+             "two-sample t statistic for \\(\\bar{x} - \\bar{y}\\)? Use sample variances (divide by \\(n - 1\\)). "
+             "Give [paired t, unpaired t].")
+        s = (f"Paired: the differences have mean \\(\\bar{{d}} = {tex(float(dbar))}\\) and SD "
+             f"\\(s_d = {tex(math.sqrt(float(vd)))}\\): "
+             f"\\[t_{{\\text{{paired}}}} = \\frac{{\\bar{{d}}}}{{s_d/\\sqrt{{n}}}} = "
+             f"\\frac{{{tex(float(dbar))}}}{{{tex(math.sqrt(float(vd)))}/\\sqrt{{{n}}}}} = {tex(tp)}\\] "
+             f"Unpaired: \\(\\bar{{x}} = {tex(float(mx))}\\), \\(\\bar{{y}} = {tex(float(my))}\\), "
+             f"\\(s_x = {tex(math.sqrt(float(vx)))}\\), \\(s_y = {tex(math.sqrt(float(vy)))}\\): "
+             f"\\[t_{{\\text{{unpaired}}}} = \\frac{{\\bar{{x}} - \\bar{{y}}}}{{\\sqrt{{s_x^2/n + s_y^2/n}}}} "
+             f"= {tex(tu)}\\] "
+             "(At equal n the Welch and pooled Student statistics coincide.) Both numerators are the same "
+             "difference in means; pairing removes the item-to-item variation that x and y share, so "
+             "\\(s_d\\) is far smaller than \\(\\sqrt{s_x^2 + s_y^2}\\) when the scores are correlated.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        tp, tu = answers[0].values
+        n = len(p["x"])
+        return _keep(answers[0], [
+            Distractor([tu, tp], "swaps them: the unpaired test ignores the pairing, so its statistic is the small "
+                                 "one when x and y are correlated"),
+            Distractor([tp / math.sqrt(n), tu], "divides d̄ by s_d instead of by the standard error s_d/√n"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import stats
+
+        tp, tu = answers[0].values
+        assert_close("scipy ttest_rel", tp, float(stats.ttest_rel(p["x"], p["y"]).statistic), rtol=1e-9)
+        assert_close("scipy ttest_ind", tu, float(stats.ttest_ind(p["x"], p["y"]).statistic), rtol=1e-9, atol=1e-12)
+
+
+class PairedDesignGain(Generator):
+    """Variance reduction from pairing correlated measurements: Var(x − y) shrinks by 1 − ρ.
+
+    Example: ``quizgen show stats.paired_design_gain --param rho=0.8``
+    """
+
+    id = "stats.paired_design_gain"
+    version = 1
+    title = "By what factor does pairing cut the variance of a difference?"
+    tags = ("paired", "variance-reduction", "correlation")
+    params = (
+        Param("rho", "float", "correlation ρ between the paired measurements", lo=-0.5, hi=0.99, min=-1, max=1),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        for _ in range(100):
+            rho = rng.nice_uniform(-0.5, 0.99, 2)
+            if abs(rho) >= 0.05:
+                return {"rho": rho}
+        raise DrawError("stats.paired_design_gain: no |rho| ≥ 0.05 in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        if p["rho"] >= 1:
+            raise ParamError(f"rho must be in [-1, 1) (got {p['rho']}): at rho = 1 the difference has no variance "
+                             "and the sample factor is infinite")
+
+    def solve(self, p: Params) -> list[Answer]:
+        rho = _q(p["rho"])
+        return [Answer("variance factor", float(1 - rho), None, RTOL),
+                Answer("sample factor", float(1 / (1 - rho)), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        rho = p["rho"]
+        vf, sf = answers[0].value, answers[1].value
+        q = ("You compare two systems by the mean difference of their scores. Each score has variance "
+             "\\(\\sigma^2\\). In a paired design both systems are scored on the same items, and their scores "
+             f"correlate with \\(\\rho = {tex(rho, 6)}\\); in an unpaired design they are scored on independent "
+             "items. By what factor does pairing multiply the variance of each difference \\(x - y\\)? "
+             "Part 2: how many times as many items does the unpaired design need for the same precision?")
+        s = ("\\[\\operatorname{Var}(x - y) = \\sigma_x^2 + \\sigma_y^2 - 2\\rho\\sigma_x\\sigma_y = "
+             "2\\sigma^2 (1 - \\rho)\\] against \\(2\\sigma^2\\) for independent items, so pairing multiplies the "
+             f"variance by \\(1 - \\rho = {tex(vf)}\\). The variance of a mean falls as \\(1/n\\), so the "
+             f"unpaired design needs \\(1/(1 - \\rho) = {tex(sf)}\\) times as many items. "
+             "Intuition: the shared per-item difficulty cancels in the difference; with \\(\\rho < 0\\) pairing "
+             "would hurt.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        rho = _q(p["rho"])
+        return _keep(answers[0], [
+            Distractor(float(1 - rho**2), "uses 1 − ρ², the control-variate (regression) factor; a plain "
+                                          "difference has coefficient 1, giving 1 − ρ"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+
+        rho = p["rho"]
+        rng = _np_rng(self.id, p)
+        vals, vecs = np.linalg.eigh(np.array([[1.0, rho], [rho, 1.0]]))
+        root = vecs * np.sqrt(np.clip(vals, 0, None))  # covariance square root, valid at rho = -1 too
+        z = rng.standard_normal((2, 200_000))
+        # Elementwise rather than a BLAS matmul: threaded BLAS stalls on a busy machine.
+        x = root[0, 0] * z[0] + root[0, 1] * z[1]
+        y = root[1, 0] * z[0] + root[1, 1] * z[1]
+        # Unit variances, so the unpaired design has Var(x − y') = 2. With 2e5 draws the paired variance is
+        # off by √(2/2e5) ≈ 0.32% (one SD); 2% is more than 6 SDs.
+        ratio = float(np.var(x - y)) / 2
+        assert_close("simulated Var(x−y)/2", answers[0].value, ratio, rtol=0.02)
+        assert_close("simulated sample factor", answers[1].value, 1 / ratio, rtol=0.02)
+
+
+class AurocScores(Generator):
+    """AUROC of two lists of scores: P(A > B) + ½P(A = B).
+
+    Example: ``quizgen show stats.auroc_scores --param scores_a=[0.9,0.7,0.7] --param scores_b=[0.7,0.2,0.4]``
+    """
+
+    id = "stats.auroc_scores"
+    version = 1
+    title = "What is the AUROC of these scores?"
+    tags = ("auroc", "classification", "mann-whitney")
+    params = (
+        Param("scores_a", "floats", "classifier scores of the positives A", lo=0, hi=1, len_lo=3, len_hi=20,
+              min_len=1),
+        Param("scores_b", "floats", "classifier scores of the negatives B", lo=0, hi=1, len_lo=3, len_hi=20,
+              min_len=1),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        for _ in range(200):
+            decimals = rng.choice([1, 2])  # one decimal gives plenty of ties
+            gap = rng.nice_uniform(0.05, 0.35, 2)
+            a = fixed["scores_a"] if "scores_a" in fixed else self._scores(rng, 0.5 + gap / 2, decimals)
+            b = fixed["scores_b"] if "scores_b" in fixed else self._scores(rng, 0.5 - gap / 2, decimals)
+            cand = {"scores_a": [float(v) for v in a], "scores_b": [float(v) for v in b]}
+            if len(fixed) == 2 or 0 < self._auc(cand) < 1:
+                return cand
+        raise DrawError("stats.auroc_scores: every draw gave AUROC 0 or 1")
+
+    @staticmethod
+    def _scores(rng: Rng, mu: float, decimals: int) -> list[float]:
+        return [round(max(0.0, min(1.0, mu + 0.2 * rng.normal())), decimals) for _ in range(rng.integer(3, 10))]
+
+    @staticmethod
+    def _counts(p: Params) -> tuple[int, int, int]:
+        """(pairs with a > b, pairs with a = b, all pairs)."""
+        a, b = p["scores_a"], p["scores_b"]
+        gt = sum(1 for u in a for v in b if u > v)
+        eq = sum(1 for u in a for v in b if u == v)
+        return gt, eq, len(a) * len(b)
+
+    def _auc(self, p: Params) -> Fraction:
+        gt, eq, total = self._counts(p)
+        return Fraction(2 * gt + eq, 2 * total)
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("AUROC", float(self._auc(p)), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        a, b = p["scores_a"], p["scores_b"]
+        gt, eq, total = self._counts(p)
+        per = [Fraction(2 * sum(u > v for v in b) + sum(u == v for v in b), 2) for u in a]
+        rows = ",\\ ".join(f"{tex(u, 6)}\\!:\\ {tex(float(c), 6)}" for u, c in zip(a, per, strict=True))
+        q = (f"A classifier gives these scores to {len(a)} positives A and {len(b)} negatives B: "
+             f"\\[A = ({_seq(a)})\\] \\[B = ({_seq(b)})\\] "
+             "What is the AUROC, i.e. the probability that a random positive scores higher than a random negative, "
+             "counting ties as one half?")
+        s = ("Compare every (positive, negative) pair. For each positive, the negatives it beats "
+             f"(ties count ½): \\[{rows}\\] "
+             f"That is {gt} wins and {eq} ties out of \\({len(a)} \\times {len(b)} = {total}\\) pairs: "
+             f"\\[\\text{{AUROC}} = \\frac{{\\text{{wins}} + \\frac{{1}}{{2}}\\,\\text{{ties}}}}{{n_A n_B}} = "
+             f"\\frac{{{gt} + {tex(eq / 2, 6)}}}{{{total}}} = {tex(answers[0].value)}\\] "
+             "This is the Mann–Whitney U statistic divided by \\(n_A n_B\\): it measures the ranking, for every "
+             "threshold at once, not the accuracy at one threshold.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        a, b = p["scores_a"], p["scores_b"]
+        gt, eq, total = self._counts(p)
+        acc = (sum(u >= 0.5 for u in a) + sum(v < 0.5 for v in b)) / (len(a) + len(b))
+        ds = [Distractor(acc, "gives the accuracy at threshold 0.5, not the ranking probability")]
+        if eq:
+            ds.insert(0, Distractor(gt / total, "ignores ties: each tied pair counts ½"))
+        return _keep(answers[0], ds)
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import stats
+
+        a, b = p["scores_a"], p["scores_b"]
+        u = float(stats.mannwhitneyu(a, b).statistic)
+        assert_close("mannwhitneyu U/(n_A n_B)", answers[0].value, u / (len(a) * len(b)), rtol=1e-9)
+
+
+class AurocGaussian(Generator):
+    """AUROC of two Gaussian score distributions: Φ((μa − μb)/√(σa² + σb²)).
+
+    Example: ``quizgen show stats.auroc_gaussian --param mu_a=1 --param sigma_a=1 --param mu_b=0 --param sigma_b=1``
+    """
+
+    id = "stats.auroc_gaussian"
+    version = 1
+    title = "What is the AUROC of two Gaussian score distributions?"
+    tags = ("auroc", "gaussian", "classification")
+    params = (
+        Param("mu_a", "float", "mean μa of the positives' scores", lo=-3, hi=3),
+        Param("sigma_a", "float", "SD σa of the positives' scores", lo=0.2, hi=3, min=0, min_open=True),
+        Param("mu_b", "float", "mean μb of the negatives' scores", lo=-3, hi=3),
+        Param("sigma_b", "float", "SD σb of the negatives' scores", lo=0.2, hi=3, min=0, min_open=True),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        for _ in range(200):
+            p = {"mu_a": rng.nice_uniform(-3, 3, 1), "sigma_a": rng.nice(0.2, 3, 1),
+                 "mu_b": rng.nice_uniform(-3, 3, 1), "sigma_b": rng.nice(0.2, 3, 1)}
+            p.update(fixed)
+            auc = _phi(self._z(p))
+            if len(fixed) == 4 or (abs(auc - 0.5) >= 0.03 and 0.01 <= auc <= 0.99):
+                return p
+        if fixed:
+            return p
+        raise DrawError("stats.auroc_gaussian: no draw with AUROC in [0.01, 0.47] ∪ [0.53, 0.99]")
+
+    @staticmethod
+    def _z(p: Params) -> float:
+        return (p["mu_a"] - p["mu_b"]) / math.hypot(p["sigma_a"], p["sigma_b"])
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("AUROC", _phi(self._z(p)), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        ma, sa, mb, sb = p["mu_a"], p["sigma_a"], p["mu_b"], p["sigma_b"]
+        z = self._z(p)
+        q = (f"A classifier's scores are \\(A \\sim \\mathcal{{N}}({tex(ma, 6)}, {tex(sa, 6)}^2)\\) on positives and "
+             f"\\(B \\sim \\mathcal{{N}}({tex(mb, 6)}, {tex(sb, 6)}^2)\\) on negatives, independently. "
+             "What is the AUROC, \\(P(A > B)\\)?")
+        s = ("The difference of independent Gaussians is Gaussian, and variances add: "
+             "\\(A - B \\sim \\mathcal{N}(\\mu_a - \\mu_b,\\ \\sigma_a^2 + \\sigma_b^2)\\). So "
+             f"\\[P(A > B) = \\Phi\\left(\\frac{{\\mu_a - \\mu_b}}{{\\sqrt{{\\sigma_a^2 + \\sigma_b^2}}}}\\right) "
+             f"= \\Phi\\left(\\frac{{{tex(ma - mb, 6)}}}{{\\sqrt{{{tex(sa, 6)}^2 + {tex(sb, 6)}^2}}}}\\right) "
+             f"= \\Phi({tex(z)}) = {tex(answers[0].value)}\\] "
+             "Intuition: standard deviations combine in quadrature, not by adding; AUROC depends only on the "
+             "separation in units of that combined spread.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        d = p["mu_a"] - p["mu_b"]
+        return _keep(answers[0], [
+            Distractor(_phi(d / (p["sigma_a"] + p["sigma_b"])), "adds the SDs instead of the variances"),
+            Distractor(_phi(d), "ignores the spreads: uses Φ(μa − μb)"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        from scipy import integrate, special
+
+        ma, sa, mb, sb = p["mu_a"], p["sigma_a"], p["mu_b"], p["sigma_b"]
+
+        def integrand(x: float) -> float:  # density of A at x times P(B < x)
+            return float(math.exp(-0.5 * ((x - ma) / sa) ** 2) / (sa * math.sqrt(2 * math.pi))
+                         * special.ndtr((x - mb) / sb))
+
+        val, _ = integrate.quad(integrand, ma - 40 * sa, ma + 40 * sa, points=[ma], epsabs=0, epsrel=1e-11,
+                                limit=200)
+        assert_close("quad ∫ φ_A Φ_B", answers[0].value, val, rtol=1e-6)
+
+
+class SoftmaxTemperature(Generator):
+    """Softmax (Boltzmann) probability at temperature T: softmax(z/T)ᵢ.
+
+    Example: ``quizgen show stats.softmax_temperature --param logits=[2,1,0] --param T=0.5 --param index=0``
+    """
+
+    id = "stats.softmax_temperature"
+    version = 1
+    title = "What is the softmax probability at temperature T?"
+    tags = ("softmax", "temperature", "boltzmann")
+    params = (
+        Param("logits", "floats", "logits z_j", lo=-5, hi=5, len_lo=2, len_hi=6, min_len=2),
+        Param("T", "float", "temperature T", lo=0.1, hi=10, min=0, min_open=True),
+        Param("index", "int", "which class (0-based)", lo=0, hi=5, min=0),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        for _ in range(200):
+            if "logits" in fixed:
+                logits = [float(v) for v in fixed["logits"]]
+            else:
+                k_min = max(2, fixed.get("index", 0) + 1)
+                logits = [rng.nice_uniform(-5, 5, 1) for _ in range(rng.integer(k_min, max(6, k_min)))]
+            temp = fixed["T"] if "T" in fixed else rng.choice([0.1, 0.2, 0.25, 0.5, 0.7, 2, 3, 5, 10])
+            index = fixed["index"] if "index" in fixed else rng.integer(0, len(logits) - 1)
+            cand = {"logits": logits, "T": temp, "index": index}
+            if index >= len(logits):
+                return cand  # validate() explains
+            if len(set(logits)) == len(logits) and self._probs(cand)[index] >= 1e-3:
+                return cand
+        if fixed:
+            return cand
+        raise DrawError("stats.softmax_temperature: no draw with p ≥ 0.001 in 200 tries")
+
+    def validate(self, p: Params) -> None:
+        if p["index"] >= len(p["logits"]):
+            raise ParamError(f"index must be less than the number of logits, {len(p['logits'])} "
+                             f"(got {p['index']}; it counts from 0)")
+
+    @staticmethod
+    def _probs(p: Params, scale: float | None = None) -> list[float]:
+        t = p["T"]
+        scaled = [z * scale for z in p["logits"]] if scale is not None else [z / t for z in p["logits"]]
+        m = max(scaled)
+        e = [math.exp(v - m) for v in scaled]  # subtract the max: no overflow for any T
+        total = math.fsum(e)
+        return [v / total for v in e]
+
+    def solve(self, p: Params) -> list[Answer]:
+        return [Answer("probability", self._probs(p)[p["index"]], None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        z, t, i = p["logits"], p["T"], p["index"]
+        scaled = [v / t for v in z]
+        m = max(scaled)
+        exps = [math.exp(v - m) for v in scaled]
+        q = ("Softmax with temperature \\(T\\) turns logits \\(z\\) into "
+             "\\(p_i = e^{z_i/T} / \\sum_j e^{z_j/T}\\) "
+             f"(the Boltzmann distribution). With \\(z = ({_seq(z)})\\) and \\(T = {tex(t, 6)}\\), what is "
+             f"\\(p_{{{i}}}\\), the probability of the class with logit \\(z_{{{i}}} = {tex(z[i], 6)}\\) "
+             "(indices count from 0)?")
+        s = (f"Divide by the temperature: \\(z/T = ({_seq(scaled, 4)})\\). Subtract the maximum "
+             f"({tex(m)}) for stability and exponentiate: \\(({_seq(exps, 4)})\\), which sum to "
+             f"\\({tex(math.fsum(exps))}\\). \\[p_{{{i}}} = \\frac{{{tex(exps[i])}}}{{{tex(math.fsum(exps))}}} "
+             f"= {tex(answers[0].value)}\\] "
+             "Intuition: \\(T < 1\\) sharpens the distribution toward the argmax, \\(T > 1\\) flattens it toward "
+             "uniform, because dividing by \\(T\\) scales every gap between logits by \\(1/T\\).")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        i = p["index"]
+        return _keep(answers[0], [
+            Distractor(self._probs(p, scale=p["T"])[i], "multiplies the logits by T instead of dividing"),
+            Distractor(self._probs(p, scale=1.0)[i], "ignores the temperature (the T = 1 value)"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+        import torch
+        from scipy import special
+
+        z, t, i = np.asarray(p["logits"], dtype=float), p["T"], p["index"]
+        assert_close("scipy.special.softmax", answers[0].value, float(special.softmax(z / t)[i]), rtol=1e-9,
+                     atol=1e-300)
+        probs = torch.softmax(torch.tensor(p["logits"], dtype=torch.float64) / t, dim=0)
+        assert_close("torch.softmax (float64)", answers[0].value, float(probs[i]), rtol=1e-9, atol=1e-300)
+
+
+class PriceEquation(Generator):
+    """Response to selection by the Price equation: Δz̄ = Cov(w, z)/w̄.
+
+    Example: ``quizgen show stats.price_equation --param z=[1,2,3,4] --param w=[1,1,2,4]``
+    """
+
+    id = "stats.price_equation"
+    version = 1
+    title = "What is the change in mean trait after selection (Price equation)?"
+    tags = ("price-equation", "covariance", "selection")
+    params = (
+        Param("z", "floats", "trait value z_i of each parent", lo=0, hi=20, len_lo=3, len_hi=8, min_len=1),
+        Param("w", "floats", "fitness w_i (offspring count) of each parent", lo=0, hi=6, len_lo=3, len_hi=8,
+              min=0, min_len=1),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        n = len(fixed["z"]) if "z" in fixed else len(fixed["w"]) if "w" in fixed else rng.integer(3, 8)
+        for _ in range(200):
+            z = fixed["z"] if "z" in fixed else [rng.nice_uniform(1, 20, rng.choice([0, 1])) for _ in range(n)]
+            w = fixed["w"] if "w" in fixed else [rng.integer(0, 6) for _ in range(n)]
+            cand = {"z": [int(v) if float(v).is_integer() else float(v) for v in z], "w": list(w)}
+            if len(fixed) == 2:
+                return cand
+            if sum(cand["w"]) > 0 and self._parts(cand)[2] != 0:
+                return cand
+        if fixed:
+            return cand
+        raise DrawError("stats.price_equation: no draw with Cov(w, z) ≠ 0 in 200 tries")
+
+    def validate(self, p: Params) -> None:
+        z, w = p["z"], p["w"]
+        if len(z) != len(w):
+            raise ParamError(f"z and w must have the same length (got {len(z)} and {len(w)}): one trait and one "
+                             "fitness per individual")
+        if sum(w) <= 0:
+            raise ParamError(f"w must have a positive sum (got w={w}): with no offspring there is no next generation")
+
+    @staticmethod
+    def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
+        """(w̄, z̄, population Cov(w, z))."""
+        zs, ws = [_q(v) for v in p["z"]], [_q(v) for v in p["w"]]
+        wbar, zbar = _mean(ws), _mean(zs)
+        cov = _mean([(a - wbar) * (b - zbar) for a, b in zip(ws, zs, strict=True)])
+        return wbar, zbar, cov
+
+    def solve(self, p: Params) -> list[Answer]:
+        wbar, _, cov = self._parts(p)
+        return [Answer("change in mean trait", float(cov / wbar), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        z, w = p["z"], p["w"]
+        wbar, zbar, cov = self._parts(p)
+        q = (f"A population of {len(z)} individuals has trait values \\(z = ({_seq(z)})\\) and fitness "
+             f"(number of offspring) \\(w = ({_seq(w)})\\). Each offspring inherits its parent's trait exactly. "
+             "By how much does the mean trait change from the parents to the offspring, \\(\\Delta \\bar{z}\\)?")
+        s = ("The Price equation with perfect transmission: "
+             "\\(\\bar{w}\\,\\Delta \\bar{z} = \\operatorname{Cov}(w, z)\\), with the population covariance "
+             "(divide by \\(n\\)). Here "
+             f"\\(\\bar{{w}} = {tex(float(wbar))}\\), \\(\\bar{{z}} = {tex(float(zbar))}\\), "
+             f"\\(\\operatorname{{Cov}}(w, z) = \\frac{{1}}{{n}}\\sum (w_i - \\bar{{w}})(z_i - \\bar{{z}}) "
+             f"= {tex(float(cov))}\\). "
+             f"\\[\\Delta \\bar{{z}} = \\frac{{\\operatorname{{Cov}}(w, z)}}{{\\bar{{w}}}} = "
+             f"\\frac{{{tex(float(cov))}}}{{{tex(float(wbar))}}} = {tex(answers[0].value)}\\] "
+             "Check: the offspring mean is the fitness-weighted parent mean, \\(\\sum w_i z_i / \\sum w_i\\). "
+             "Intuition: selection moves the mean trait in proportion to how fitness covaries with it.")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        wbar, _, cov = self._parts(p)
+        n = len(p["z"])
+        ds = [Distractor(float(cov), "forgets to divide by the mean fitness w̄")]
+        if n > 1:
+            ds.append(Distractor(float(cov * n / (n - 1) / wbar),
+                                 "uses the sample covariance (÷ n−1); the Price equation uses the population one"))
+        return _keep(answers[0], ds)
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+
+        z, w = np.asarray(p["z"], dtype=float), np.asarray(p["w"], dtype=float)
+        direct = float(np.sum(w * z) / np.sum(w) - np.mean(z))  # offspring mean − parent mean
+        assert_close("Σwz/Σw − z̄", answers[0].value, direct, rtol=1e-9, atol=1e-12 * (1 + float(np.abs(z).max())))
+
+
+class MleVariance(Generator):
+    """Gaussian maximum-likelihood variance (÷n) vs the unbiased sample variance (÷(n−1)).
+
+    Example: ``quizgen show stats.mle_variance --param data=[2,4,4,4,5,5,7,9]``
+    """
+
+    id = "stats.mle_variance"
+    version = 1
+    title = "What is the Gaussian maximum-likelihood estimate of the variance?"
+    tags = ("mle", "variance", "bias")
+    params = (
+        Param("data", "floats", "the observations", lo=-100, hi=100, len_lo=4, len_hi=12, min_len=2),
+    )
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        for _ in range(100):
+            mu = rng.integer(-10, 50)
+            sd = rng.choice([0.5, 1, 2, 3, 5, 10])
+            dec = 0 if sd >= 2 else 1
+            data = [round(mu + sd * max(-3.0, min(3.0, rng.normal())), dec) for _ in range(rng.integer(4, 12))]
+            data = [int(v) if dec == 0 else float(v) for v in data]
+            if len(set(data)) >= 2:
+                return {"data": data}
+        raise DrawError("stats.mle_variance: every draw was constant")
+
+    @staticmethod
+    def _ss(p: Params) -> tuple[Fraction, Fraction]:
+        xs = [_q(v) for v in p["data"]]
+        m = _mean(xs)
+        return m, sum(((x - m) ** 2 for x in xs), Fraction(0))
+
+    def solve(self, p: Params) -> list[Answer]:
+        _, ss = self._ss(p)
+        n = len(p["data"])
+        return [Answer("MLE variance", float(ss / n), None, RTOL),
+                Answer("unbiased variance", float(ss / (n - 1)), None, RTOL)]
+
+    def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+        data = p["data"]
+        n = len(data)
+        m, ss = self._ss(p)
+        q = (f"You fit \\(\\mathcal{{N}}(\\mu, \\sigma^2)\\) by maximum likelihood to {n} observations "
+             f"\\(x = ({_seq(data)})\\). What is the MLE of the variance \\(\\sigma^2\\)? "
+             "Part 2: what is the unbiased sample variance?")
+        s = ("The log-likelihood is \\(-\\frac{n}{2}\\ln(2\\pi\\sigma^2) - \\sum_i (x_i - \\mu)^2 / (2\\sigma^2)\\). "
+             "Setting its derivatives to zero gives \\(\\hat{\\mu} = \\bar{x}\\) and "
+             f"\\(\\hat{{\\sigma}}^2 = \\frac{{1}}{{n}}\\sum_i (x_i - \\bar{{x}})^2\\). Here \\(\\bar{{x}} = "
+             f"{tex(float(m))}\\) and \\(\\sum_i (x_i - \\bar{{x}})^2 = {tex(float(ss))}\\): "
+             f"\\[\\hat{{\\sigma}}^2_{{\\text{{MLE}}}} = \\frac{{{tex(float(ss))}}}{{{n}}} = {tex(answers[0].value)}, "
+             f"\\quad s^2 = \\frac{{{tex(float(ss))}}}{{{n - 1}}} = {tex(answers[1].value)}\\] "
+             "The MLE divides by n and is biased low by the factor \\((n - 1)/n\\), because \\(\\bar{x}\\) is fitted "
+             "to the same data (Bessel's correction undoes this).")
+        return q, s
+
+    def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        return _keep(answers[0], [
+            Distractor(answers[1].value, "divides by n − 1: that is the unbiased estimate, not the maximum-likelihood "
+                                         "one"),
+        ])
+
+    def check(self, p: Params, answers: list[Answer]) -> None:
+        import numpy as np
+        from scipy import stats
+
+        data = np.asarray(p["data"], dtype=float)
+        _, scale = stats.norm.fit(data)
+        spread = 1 + float(np.abs(data).max()) ** 2
+        assert_close("scipy norm.fit scale²", answers[0].value, float(scale) ** 2, rtol=1e-9, atol=1e-13 * spread)
+        assert_close("np.var(ddof=1)", answers[1].value, float(np.var(data, ddof=1)), rtol=1e-9, atol=1e-13 * spread)
+        require(answers[0].value <= answers[1].value, "the MLE variance must not exceed the unbiased one")
