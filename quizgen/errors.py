@@ -35,6 +35,10 @@ class AnswerParseError(UserError):
     """A typed answer that is not a number quizgen can read."""
 
 
+class DrillDatabaseError(UserError):
+    """The drill database cannot be used: not quizgen's, corrupt, newer schema, busy, unwritable."""
+
+
 class DependencyError(UserError):
     """An optional dependency (torch, typst, ...) is missing; the message says how to install it."""
 
@@ -49,3 +53,11 @@ class DrawError(QuizgenError):
 
 class CheckError(QuizgenError):
     """A generator's independent cross-check disagrees with its answer."""
+
+
+class FormulaError(UserError):
+    """A formula that an output format cannot typeset (names the generator, seed and formula).
+
+    A generator bug or a user generator's bad TeX; reported like a user error so that ``print``
+    stops with one clear line and leaves nothing partial behind.
+    """

@@ -17,6 +17,8 @@ _MATH = re.compile(r"(\\\(.*?\\\)|\\\[.*?\\\])", re.S)
 def inline_html(text: str) -> str:
     """One line of light Markdown to escaped HTML (no paragraph)."""
     t = html.escape(text, quote=False)
+    if "`" not in t and "*" not in t:  # the common case; saves three regex passes per fragment
+        return t
     t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
     t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
     t = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", t)

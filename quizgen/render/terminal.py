@@ -20,7 +20,7 @@ _SYMBOLS = {
     r"\ ": " ", r"\left": "", r"\right": "", r"\big": "", r"\Big": "", r"\mid": "|",
     r"\odot": "⊙", r"\otimes": "⊗", r"\circ": "∘", r"\propto": "∝", r"\equiv": "≡",
     r"\mathbb{R}": "ℝ", r"\mathbb{E}": "𝔼", r"\ell": "ℓ", r"\%": "%", r"\{": "{", r"\}": "}",
-    r"\lt": "<", r"\gt": ">", r"\checkmark": "✓", r"\Phi": "Φ", r"\varepsilon": "ε", r"\epsilon": "ε",
+    r"\#": "#", r"\iff": "⇔", r"\implies": "⇒", r"\lt": "<", r"\gt": ">", r"\checkmark": "✓", r"\Phi": "Φ", r"\varepsilon": "ε", r"\epsilon": "ε",
 }
 _GREEK = ("alpha beta gamma delta zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
           "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Psi Omega")
@@ -64,7 +64,9 @@ def math_to_text(t: str) -> str:
         t = re.sub(r"\\sqrt" + _BRACE, lambda m: f"√({m.group(1)})", t)
         t = re.sub(r"\\(?:text|mathrm|operatorname|mathbf|mathit|textbf|boldsymbol|mathsf|mathcal|mathtt)" + _BRACE,
                    lambda m: m.group(1), t)
-        t = re.sub(r"\\(?:hat|bar|tilde)" + _BRACE, lambda m: m.group(1) + "̂", t)
+        for accent, mark in (("hat", "\u0302"), ("bar", "\u0304"), ("tilde", "\u0303"), ("vec", "\u20d7")):
+            t = re.sub(r"\\" + accent + _BRACE, lambda m, mark=mark: m.group(1) + mark, t)
+    t = re.sub(r"\^\{?\\top\}?", "ᵀ", t)
     t = re.sub(r"\^" + _BRACE, lambda m: _script(m.group(1), _SUP, "^"), t)
     t = re.sub(r"_" + _BRACE, lambda m: _script(m.group(1), _SUB, "_"), t)
     t = re.sub(r"\^([0-9a-zA-Z])", lambda m: _script(m.group(1), _SUP, "^"), t)

@@ -1,0 +1,522 @@
+"""Anki export: every package we write is imported into a fresh collection with the official
+``anki`` package (a real client), rendered, reviewed and reimported; the variant-picking card
+script runs in headless Chromium the way Anki's reviewer runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quizgen.deck import DeckSpec, parse_deck
+from quizgen.errors import OutputError
+from quizgen.export.anki import FIELDS, MODEL_ID, MODEL_NAME, work_units, write_apkg
+from quizgen.generator import Generator, Params
+from quizgen.model import Answer, Problem, Tolerance
+from quizgen.registry import Registry, area_title
+from quizgen.render.numbers import tex, typeable
+
+from .conftest import run_cli
+
+pytest.importorskip("anki.collection")  # before anki.cards (FORMATS.md §1)
+from anki.collection import (  # noqa: E402
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+
+T0 = 1_700_000_000.0
+TEMPLATE_ERRORS = ("template has a problem", "front of this card is blank", "templates/errors.html",
+                   "no field called")
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+@pytest.fixture()
+def col(tmp_path: Path) -> Iterator[Any]:
+    c = Collection(str(tmp_path / "collection.anki2"))
+    yield c
+    c.close()
+
+
+def import_apkg(col: Any, path: Path) -> Any:
+    req = ImportAnkiPackageRequest(package_path=str(path),
+                                   options=ImportAnkiPackageOptions(with_scheduling=False))
+    return col.import_anki_package(req).log
+
+
+def spec_of(registry: Registry, body: str, name: str = "Test deck", **deck: Any) -> DeckSpec:
+    head = "\n".join(f"{k} = {json.dumps(v)}" for k, v in {"name": name, **deck}.items())
+    return parse_deck(f"[deck]\n{head}\n{body}", registry)
+
+
+def items(*entries: tuple[str, int]) -> str:
+    return "".join(f'[[items]]\ngenerator = "{g}"\ncount = {n}\n' for g, n in entries)
+
+
+def notes_table(apkg: Path, tmp: Path) -> list[tuple[Any, ...]]:
+    db = tmp / f"raw-{apkg.stem}.anki2"
+    db.write_bytes(zipfile.ZipFile(apkg).read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select guid, mid, tags, flds from notes order by guid").fetchall()
+
+
+class _TagBalance(HTMLParser):
+    VOID = {"br", "hr", "img", "input", "meta", "link", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def assert_renders(q: str, a: str) -> None:
+    for side in (q, a):
+        balance = _TagBalance()
+        balance.feed(side)
+        balance.close()
+        assert not balance.stack, f"unclosed {balance.stack}: {side[:300]}"
+        low = side.lower()
+        assert not any(e in low for e in TEMPLATE_ERRORS), side[:500]
+        text = re.sub(r"<script>.*?</script>|<style>.*?</style>|\\\(.*?\\\)|\\\[.*?\\\]", "", side, flags=re.S)
+        assert not re.search(r"\{\{[^{}]*\}\}", text), side[:500]  # no template left unexpanded
+    assert "\\(" in a or "\\[" in a  # MathJax markup reaches the card (the answer value is math)
+
+
+def matmul_cls(registry: Registry) -> type[Generator]:
+    return type(registry.get("flops.matmul"))
+
+
+def registry_with(*gens: Generator) -> Registry:
+    return Registry({g.id: g for g in gens}, {})
+
+
+def reworded(registry: Registry) -> Generator:
+    base = matmul_cls(registry)
+
+    class Reworded(base):  # type: ignore[valid-type,misc]
+        def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+            q, s = super().render(p, answers)
+            return q.replace("How many FLOPs", "Count the FLOPs: how many"), s + " (reworded)"
+
+    return Reworded()
+
+
+# -- a real import of every generator ---------------------------------------------------------------------
+def test_every_generator_imports_and_renders(registry: Registry, col: Any, tmp_path: Path) -> None:
+    """Every registered generator (new ones included automatically), with 2 variants and type-in cards."""
+    body = ""
+    for gen in registry:
+        body += f'[[items]]\ngenerator = "{gen.id}"\ncount = 1\n'
+        if gen.measured:
+            body += "variants = 1\n"
+    spec = spec_of(registry, body, name="All generators", variants=2, type_in=True, seed=11)
+    out = tmp_path / "all.apkg"
+    res = write_apkg(spec, registry, out, seed=11, timestamp=T0)
+    assert res.notes == len(registry) and res.cards == 2 * len(registry)
+
+    log = import_apkg(col, out)
+    assert len(log.new) == len(registry) and not log.updated and not log.duplicate and not log.conflicting
+    assert col.note_count() == len(registry) and col.card_count() == 2 * len(registry)
+    areas = {g.area for g in registry}
+    names = {d.name for d in col.decks.all_names_and_ids()}
+    assert {f"All generators::{area_title(a)}" for a in areas} <= names
+    model = col.models.by_name(MODEL_NAME)
+    assert model["id"] == MODEL_ID and [f["name"] for f in model["flds"]] == list(FIELDS)
+
+    for gen in registry:
+        key_glob = gen.id.replace("_", "\\_")  # "_" is a wildcard in Anki's search
+        nids = col.find_notes(f'"Key:{key_glob}/*"')
+        assert len(nids) == 1, gen.id
+        note = col.get_note(nids[0])
+        short = gen.id.split(".", 1)[1]
+        assert set(note.tags) >= {"quizgen", gen.area, f"{gen.area}::{short}"}
+        deck_names = {col.decks.name(c.did) for c in note.cards()}
+        assert deck_names == {f"All generators::{area_title(gen.area)}"}
+        cards = sorted(note.cards(), key=lambda c: c.ord)
+        assert [c.ord for c in cards] == [0, 1], gen.id  # recall + type-in
+        for card in cards:
+            q, a = card.question(), card.answer()
+            assert_renders(q, a)
+        assert "<script>" in cards[0].question()
+        assert "[[type:AnswerPlain]]" in cards[1].question()
+        assert note["AnswerPlain"] and "<" not in note["AnswerPlain"]
+    assert col.find_notes("tag:flops::*") and col.find_notes('"deck:All generators::FLOPs"')
+
+
+def test_escaping_math_and_markdown(registry: Registry, col: Any, tmp_path: Path) -> None:
+    base = matmul_cls(registry)
+
+    class Hostile(base):  # type: ignore[valid-type,misc]
+        def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
+            q = ("Is a<b c>d & <script>alert(1)</script> **bold**? Inline \\(x < y\\) and\n\n"
+                 "display \\[a >\n b\\]")
+            return q, "Because \\(1 < 2\\)."
+
+    out = tmp_path / "esc.apkg"
+    write_apkg(spec_of(registry_with(Hostile()), items(("flops.matmul", 1))), registry_with(Hostile()),
+               out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    card = col.get_card(col.find_cards("")[0])
+    q = card.question()
+    assert "a&lt;b c&gt;d &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in q
+    assert "<strong>bold</strong>" in q
+    assert "\\(x &lt; y\\)" in q
+    assert "\\[a &gt; b\\]" in q  # no newline inside a formula (it breaks MathJax)
+    assert q.count("<script>") == 1  # only our picker
+    assert "\\(1 &lt; 2\\)" in card.answer()
+
+
+def test_answer_fields_measured_and_units(registry: Registry, col: Any, tmp_path: Path) -> None:
+    base = matmul_cls(registry)
+
+    class Measured(base):  # type: ignore[valid-type,misc]
+        def solve(self, p: Params) -> list[Answer]:
+            return [Answer("time", 0.00123, "s", Tolerance(factor=2), measured_on="Test CPU <x86> (2 threads)"),
+                    Answer("rates", [1.5, 2 * 10**22], "FLOP/s", Tolerance(rtol=1e-3))]
+
+    reg = registry_with(Measured())
+    out = tmp_path / "m.apkg"
+    write_apkg(spec_of(reg, items(("flops.matmul", 1)), type_in=True), reg, out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    note = col.get_note(col.find_notes("")[0])
+    assert note["Measured"] == "on Test CPU &lt;x86&gt; (2 threads) (deck built 2023-11-14)"
+    assert "time: within a factor of 2" in note["Tolerance"] and "rates: ±0.1%" in note["Tolerance"]
+    assert "\\(0.00123\\)" in note["Answer"] and ">s<" in note["Answer"]
+    assert "\\([1.5,\\ 2 \\times 10^{22}]\\)" in note["Answer"]
+    assert note["AnswerPlain"] == "0.00123"
+    assert "Type time in s" in note["TypeIn"]
+    for card in note.cards():
+        assert_renders(card.question(), card.answer())
+    assert "Measured" in note.cards()[0].answer()
+
+
+def test_no_type_in_card_unless_the_spec_asks(registry: Registry, col: Any, tmp_path: Path) -> None:
+    out = tmp_path / "plain.apkg"
+    res = write_apkg(spec_of(registry, items(("flops.matmul", 3))), registry, out, seed=5, timestamp=T0)
+    assert (res.notes, res.cards) == (3, 3)
+    import_apkg(col, out)
+    assert col.card_count() == 3 and all(col.get_card(c).ord == 0 for c in col.find_cards(""))
+
+
+# -- identity, updates, review history ----------------------------------------------------------------
+def _review_all(col: Any) -> int:
+    from anki.scheduler_pb2 import CardAnswer
+
+    col.decks.select(col.decks.id_for_name("Test deck"))
+    n = 0
+    while True:
+        queued = col.sched.get_queued_cards()
+        if not queued.cards:
+            return n
+        top = queued.cards[0]
+        card = col.get_card(top.card.id)
+        card.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=CardAnswer.EASY))
+        n += 1
+
+
+def test_rebuild_updates_in_place_and_keeps_review_history(registry: Registry, col: Any, tmp_path: Path) -> None:
+    spec = spec_of(registry, items(("flops.matmul", 3)), variants=2)
+    v1, v2, v2_same_ts = tmp_path / "v1.apkg", tmp_path / "v2.apkg", tmp_path / "v2same.apkg"
+    write_apkg(spec, registry, v1, seed=9, timestamp=T0)
+    assert len(import_apkg(col, v1).new) == 3
+    assert _review_all(col) >= 3
+    revlog = col.db.scalar("select count() from revlog")
+    sched = sorted(col.db.all("select id, type, queue, ivl, due, reps from cards"))
+    assert revlog >= 3 and all(row[3] > 0 for row in sched)  # graduated: real history
+
+    new_reg = registry_with(reworded(registry))
+    # The same timestamp: Anki's "newer wins" rule leaves the notes alone (why builds default to now).
+    write_apkg(spec, new_reg, v2_same_ts, seed=9, timestamp=T0)
+    log = import_apkg(col, v2_same_ts)
+    assert not log.new and not log.updated and len(log.duplicate) == 3
+    # A later timestamp: updated in place, no duplicates, history intact.
+    write_apkg(spec, new_reg, v2, seed=9, timestamp=T0 + 100)
+    log = import_apkg(col, v2)
+    assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (0, 3, 0, 0)
+    assert col.note_count() == 3 and col.card_count() == 3
+    assert col.db.scalar("select count() from revlog") == revlog
+    assert sorted(col.db.all("select id, type, queue, ivl, due, reps from cards")) == sched
+    for cid in col.find_cards(""):
+        q = col.get_card(cid).question()
+        assert "Count the FLOPs: how many" in q and "How many FLOPs" not in q
+
+
+def test_same_spec_gives_identical_notes_and_bytes(registry: Registry, tmp_path: Path) -> None:
+    spec = spec_of(registry, items(("flops.matmul", 4)), variants=3, type_in=True)
+    a, b, c = tmp_path / "a.apkg", tmp_path / "b.apkg", tmp_path / "c.apkg"
+    write_apkg(spec, registry, a, seed=3, timestamp=T0)
+    write_apkg(spec, registry, b, seed=3, timestamp=T0)
+    write_apkg(spec, registry, c, seed=3, timestamp=T0 + 3600)
+    assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+    assert notes_table(a, tmp_path) == notes_table(c, tmp_path)
+    assert a.read_bytes() != c.read_bytes()
+    assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zipfile.ZipFile(a).infolist())
+
+
+def test_guid_depends_on_identity_not_wording_or_variant_count(registry: Registry, tmp_path: Path) -> None:
+    one, three, other = tmp_path / "k1.apkg", tmp_path / "k3.apkg", tmp_path / "o.apkg"
+    body = items(("flops.matmul", 2))
+    write_apkg(spec_of(registry, body), registry, one, seed=4, timestamp=T0)
+    write_apkg(spec_of(registry, body, variants=3), registry, three, seed=4, timestamp=T0)
+    guids = [r[0] for r in notes_table(one, tmp_path)]
+    assert guids == [r[0] for r in notes_table(three, tmp_path)]  # raising K updates the same notes
+    reg2 = registry_with(reworded(registry))
+    write_apkg(spec_of(reg2, body), reg2, other, seed=4, timestamp=T0)
+    assert guids == [r[0] for r in notes_table(other, tmp_path)]
+    with_opts = tmp_path / "opts.apkg"
+    opts = body.replace("count = 2\n", "count = 2\noptions = { m = 64 }\n")
+    write_apkg(spec_of(registry, opts), registry, with_opts, seed=4, timestamp=T0)
+    assert not set(guids) & {r[0] for r in notes_table(with_opts, tmp_path)}
+
+
+def test_variant_fields(registry: Registry, tmp_path: Path) -> None:
+    from quizgen.build import build_problems
+
+    spec = spec_of(registry, items(("flops.matmul", 1)), variants=3, type_in=True)
+    out = tmp_path / "v.apkg"
+    write_apkg(spec, registry, out, seed=8, timestamp=T0)
+    (_, _, _, flds), = notes_table(out, tmp_path)
+    f = dict(zip(FIELDS, flds.split("\x1f"), strict=True))
+    probs: tuple[Problem, ...] = build_problems(spec, registry, seed=8)[0].variants
+    for name in ("Question", "Answer", "Solution", "Source"):
+        assert [int(i) for i in re.findall(r'class="qz-v" data-v="(\d+)"', f[name])] == [0, 1, 2], name
+    for i, p in enumerate(probs):
+        assert tex(p.answer.value) in f["Answer"].split('data-v="')[i + 1]
+        assert f"seed {p.seed}" in f["Source"]
+    assert f["AnswerPlain"] == typeable(probs[0].answer.value, 15)  # type-in asks variant 1
+    assert f["Extra"] == "" and f["Measured"] == ""
+
+
+def test_progress_is_called_per_note(registry: Registry, tmp_path: Path) -> None:
+    seen: list[int] = []
+    write_apkg(spec_of(registry, items(("flops.matmul", 5))), registry, tmp_path / "p.apkg", seed=1,
+               timestamp=T0, progress=seen.append)
+    assert sum(seen) == 10 == work_units(parse_deck('[deck]\nname="x"\n' + items(("flops.matmul", 5)), registry))
+
+
+def test_failed_write_leaves_nothing(registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "deck.apkg"
+    out.write_bytes(b"previous build")
+
+    def boom(*a: Any, **k: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", boom)
+    with pytest.raises(OutputError, match="cannot write .*deck.apkg.*disk full"):
+        write_apkg(spec_of(registry, items(("flops.matmul", 2))), registry, out, seed=1, timestamp=T0)
+    assert out.read_bytes() == b"previous build"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+
+
+# -- the command line -----------------------------------------------------------------------------------
+def test_cli_build_bundled_deck(tmp_path: Path, col: Any) -> None:
+    out = tmp_path / "ml.apkg"
+    r = run_cli("build", "ml-math", "-o", str(out), "--count", "2", "--timestamp", str(T0))
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stdout and "seed 2026" in r.stdout
+    log = import_apkg(col, out)
+    assert len(log.new) == col.note_count() > 0
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        assert_renders(card.question(), card.answer())
+    # SOURCE_DATE_EPOCH gives the same bytes as --timestamp
+    out2 = tmp_path / "ml2.apkg"
+    r = run_cli("build", "ml-math", "-o", str(out2), "--count", "2", env={"SOURCE_DATE_EPOCH": str(int(T0))})
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == out2.read_bytes()
+
+
+def test_cli_build_spec_path_seed_and_fresh_seed(tmp_path: Path) -> None:
+    spec = tmp_path / "mine.toml"
+    spec.write_text('[deck]\nname = "Mine"\n[[items]]\ngenerator = "flops.matmul"\ncount = 2\n')
+    r = run_cli("build", str(spec), "-o", str(tmp_path / "a.apkg"))
+    assert r.returncode == 0, r.stderr
+    drawn = re.search(r"seed (\d+)", r.stderr)
+    assert drawn and f"--seed {drawn.group(1)}" in r.stderr
+    r2 = run_cli("build", str(spec), "-o", str(tmp_path / "b.apkg"), "--seed", drawn.group(1))
+    assert r2.returncode == 0 and not r2.stderr
+    assert notes_table(tmp_path / "a.apkg", tmp_path) == notes_table(tmp_path / "b.apkg", tmp_path)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["no-such-deck"], "unknown deck 'no-such-deck'"),
+    (["{spec}"], "unknown key 'cuont'"),
+    (["ml-math", "--count", "0"], "'--count': 0 is not in the range"),
+    (["ml-math", "-o", "{tmp}/missing/x.apkg"], "does not exist"),
+    (["ml-math", "-o", "{tmp}"], "directory"),
+    (["ml-math", "-o", "{tmp}/deck.zip"], ".apkg"),
+])
+def test_cli_bad_input_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text('[deck]\nname = "Bad"\n[[items]]\ngenerator = "flops.matmul"\ncuont = 2\n')
+    out = tmp_path / "deck.apkg"
+    out.write_bytes(b"keep me")
+    argv = [a.format(spec=spec, tmp=tmp_path) for a in args]
+    if "-o" not in argv:
+        argv += ["-o", str(out)]
+    r = run_cli("build", *argv)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: ") or "--count" in argv  # click reports its own range errors
+    assert out.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "deck.apkg"]
+
+
+def test_cli_bad_source_date_epoch(tmp_path: Path) -> None:
+    r = run_cli("build", "ml-math", "-o", str(tmp_path / "x.apkg"), env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert r.returncode == 2 and "SOURCE_DATE_EPOCH='yesterday'" in r.stderr
+    assert not (tmp_path / "x.apkg").exists()
+
+
+# -- the variant picker in a real browser engine ------------------------------------------------------
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+# Reproduces how Anki's reviewer shows a card (ts/reviewer: setInnerHTML = innerHTML, then each
+# <script> re-created so that it runs), with Date faked to a chosen day.
+HARNESS = """<!doctype html><html><head><meta charset="utf-8"><script>
+var NOW = 0, RealDate = Date, errors = [];
+window.onerror = function (m) { errors.push(String(m)); };
+function FakeDate() { return arguments.length ? new (Function.prototype.bind.apply(RealDate,
+  [null].concat([].slice.call(arguments))))() : new RealDate(NOW); }
+FakeDate.prototype = RealDate.prototype; FakeDate.now = function () { return NOW; };
+window.Date = FakeDate;
+</script></head><body class="card"><div id="qa"></div><pre id="out"></pre><script>
+var CARDS = @CARDS@, DAYS = @DAYS@, qa = document.getElementById("qa");
+function setInnerHTML(el, html) {
+  el.innerHTML = html;
+  var scripts = el.getElementsByTagName("script");
+  for (var i = 0; i < scripts.length; i++) {
+    var old = scripts[i], s = document.createElement("script");
+    for (var j = 0; j < old.attributes.length; j++) s.setAttribute(old.attributes[j].name, old.attributes[j].value);
+    s.appendChild(document.createTextNode(old.innerHTML));
+    old.parentNode.replaceChild(s, old);
+  }
+}
+function state(js) {
+  var sets = qa.querySelectorAll(".qz-vs"), out = [];
+  for (var i = 0; i < sets.length; i++) {
+    var v = [], shown = [];
+    for (var j = 0; j < sets[i].children.length; j++) {
+      var c = sets[i].children[j];
+      if (c.className.split(" ").indexOf("qz-v") < 0) continue;
+      v.push(c.getAttribute("data-v"));
+      if (getComputedStyle(c).display !== "none") shown.push(c.getAttribute("data-v"));
+    }
+    out.push({cls: sets[i].className, variants: v, shown: shown, text: sets[i].textContent});
+  }
+  return out;
+}
+var results = [];
+for (var c = 0; c < CARDS.length; c++) {
+  for (var d = 0; d < DAYS.length; d++) {
+    NOW = DAYS[d];
+    setInnerHTML(qa, CARDS[c].q); var front = state();
+    setInnerHTML(qa, CARDS[c].a); var back = state();
+    results.push({card: c, day: d, front: front, back: back});
+  }
+  qa.innerHTML = CARDS[c].a;  // a client without JavaScript: scripts never run
+  results.push({card: c, day: -1, back: state()});
+}
+document.getElementById("out").textContent = JSON.stringify({results: results, errors: errors});
+</script></body></html>"""
+
+
+def _js_literal(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=True).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+@pytest.mark.browser
+def test_variant_picker_in_headless_chromium(registry: Registry, col: Any, tmp_path: Path) -> None:
+    chromium = _chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
+        pytest.skip("headless Chromium not installed (apt-get install -y chromium)")
+    k = 4
+    out = tmp_path / "v.apkg"
+    spec = spec_of(registry, items(("flops.matmul", 3)), variants=k)
+    write_apkg(spec, registry, out, seed=21, timestamp=T0)
+    import_apkg(col, out)
+    cards = [col.get_card(cid) for cid in sorted(col.find_cards(""))]
+    from quizgen.build import build_problems
+
+    by_key = {f"{b.problem.id}/v{b.problem.version}/{b.problem.seed}": b.variants
+              for b in build_problems(spec, registry, seed=21)}
+    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
+            .replace("@DAYS@", _js_literal([int(T0 * 1000) + 43_200_000 + d * 86_400_000 for d in range(8)])))
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
+         (tmp_path / "page.html").as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
+    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
+    data = json.loads(html.unescape(m.group(1)))
+    assert data["errors"] == []
+
+    for c, card in enumerate(cards):
+        variants = by_key[card.note()["Key"]]
+        runs = [r for r in data["results"] if r["card"] == c]
+        picked = []
+        for r in (r for r in runs if r["day"] >= 0):
+            assert r["front"] and r["back"]
+            chosen = set()
+            for side in ("front", "back"):
+                for s in r[side]:
+                    if s["variants"]:
+                        assert len(s["variants"]) == 1 and s["shown"] == s["variants"], (side, s)
+                        chosen.add(s["variants"][0])
+            assert len(chosen) == 1, chosen  # one variant, the same in every set, front and back
+            v = int(chosen.pop())
+            picked.append(v)
+            front_q = next(s for s in r["front"] if "qz-q" in s["cls"])["text"]
+            answer = next(s for s in r["back"] if "qz-answer" in s["cls"])["text"]
+            source = next(s for s in r["back"] if "qz-source" in s["cls"])["text"]
+            assert front_q.strip() and f"seed {variants[v].seed}" in source
+            assert tex(variants[v].answer.value) in answer  # the answer belongs to the question shown
+        assert len(set(picked)) == k  # every variant comes up over the days...
+        assert all(a != b for a, b in zip(picked, picked[1:], strict=False))  # ...and the next day differs
+        no_js = next(r for r in runs if r["day"] == -1)
+        for s in no_js["back"]:
+            if s["variants"]:
+                assert len(s["variants"]) == k and s["shown"] == ["0"], s  # without JS: variant 1
+
+
+def test_same_problem_twice_is_one_note(registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import quizgen.build
+
+    def same_seed_for_every_copy(deck_seed: int, gen_id: str, idx: int, copy: int, variant: int = 0) -> int:
+        return 42 + variant
+
+    monkeypatch.setattr(quizgen.build, "item_seed", same_seed_for_every_copy)
+    res = write_apkg(spec_of(registry, items(("flops.matmul", 4))), registry, tmp_path / "d.apkg", seed=1,
+                     timestamp=T0)
+    assert (res.notes, res.duplicates, res.cards) == (1, 3, 1)
+    assert len(notes_table(tmp_path / "d.apkg", tmp_path)) == 1
