@@ -67,9 +67,9 @@ class Tolerance:
             return "exact"
         parts = []
         if self.rtol:
-            parts.append(f"±{self.rtol * 100:g}%")
+            parts.append(f"±{self.rtol * 100:.2g}%")
         if self.atol:
-            parts.append(f"±{self.atol:g}")
+            parts.append(f"±{self.atol:.3g}")
         return " + ".join(parts)
 
 

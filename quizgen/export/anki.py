@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import os
 import re
 import shlex
@@ -32,10 +31,10 @@ from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
 from quizgen.fileio import atomic_path, check_writable_file
 from quizgen.grading import effective_tolerance
-from quizgen.model import Answer, Number, Problem
+from quizgen.model import Answer, Problem
 from quizgen.registry import Registry, area_title
 from quizgen.render.html import md_to_html
-from quizgen.render.numbers import tex, typeable
+from quizgen.render.numbers import sig_figures, tex, typeable
 
 MODEL_NAME = "quizgen numeric"
 FIELDS = ("Key", "Question", "Answer", "AnswerPlain", "Tolerance", "Solution", "Source", "Measured",
@@ -137,22 +136,6 @@ def _math(tex_src: str) -> str:
 def rich_html(text: str) -> str:
     """Question/solution Markdown to Anki field HTML: escaped, math kept for MathJax."""
     return md_to_html(text, math=_math)
-
-
-def sig_figures(a: Answer, v: Number) -> int:
-    """Significant figures that show ``v`` as precisely as its tolerance grades it (at least 4):
-    rtol 1e-3 → 4, rtol 7.5e-9 (a float32 rounding) → 10, an exact float → all its digits."""
-    tol = effective_tolerance(a, v)
-    need = 4
-    if tol.exact and isinstance(v, float) and v != 0:
-        mant = f"{v!r}".lower().split("e")[0].lstrip("-").replace(".", "").strip("0")
-        need = max(need, len(mant))
-    elif tol.factor is None:
-        if tol.rtol > 0:
-            need = max(need, math.ceil(-math.log10(tol.rtol) - 1e-9) + 1)
-        if tol.atol > 0 and v != 0:
-            need = max(need, math.ceil(math.log10(abs(v) / tol.atol) - 1e-9) + 1)
-    return min(need, 17)
 
 
 def _tex_value(a: Answer) -> str:

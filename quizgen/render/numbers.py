@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
+from quizgen.grading import effective_tolerance
 from quizgen.model import Answer, Number
 
 
@@ -93,9 +94,28 @@ def plain_value(v: Number | Sequence[Number], sig: int = 4) -> str:
     return plain(v, sig)  # type: ignore[arg-type]
 
 
-def fmt_answer(a: Answer, sig: int = 4) -> str:
-    """``524,288 FLOP`` / ``[0.7, 0.6667] `` / ``0.4431 nats``."""
-    text = plain_value(a.value, sig)
+def sig_figures(a: Answer, v: Number) -> int:
+    """Significant figures that show ``v`` as precisely as its tolerance grades it (at least 4):
+    rtol 1e-3 → 4, rtol 7.5e-9 (a float32 rounding) → 10, an exact float → all its digits."""
+    tol = effective_tolerance(a, v)
+    need = 4
+    if tol.exact and isinstance(v, float) and v != 0:
+        mant = f"{v!r}".lower().split("e")[0].lstrip("-").replace(".", "").strip("0")
+        need = max(need, len(mant))
+    elif tol.factor is None:
+        if tol.rtol > 0:
+            need = max(need, math.ceil(-math.log10(tol.rtol) - 1e-9) + 1)
+        if tol.atol > 0 and v != 0:
+            need = max(need, math.ceil(math.log10(abs(v) / tol.atol) - 1e-9) + 1)
+    return min(need, 17)
+
+
+def fmt_answer(a: Answer, sig: int | None = None) -> str:
+    """``524,288 FLOP`` / ``[0.7, 0.6667]`` / ``0.4431 nats``: by default with as many significant
+    figures as the answer's tolerance grades (:func:`sig_figures`)."""
+    text = "[" if isinstance(a.value, list) else ""
+    text += ", ".join(plain(v, sig or sig_figures(a, v)) for v in a.values)
+    text += "]" if isinstance(a.value, list) else ""
     return f"{text} {a.unit}" if a.unit else text
 
 

@@ -20,7 +20,8 @@ _SYMBOLS = {
     r"\ ": " ", r"\left": "", r"\right": "", r"\big": "", r"\Big": "", r"\mid": "|",
     r"\odot": "⊙", r"\otimes": "⊗", r"\circ": "∘", r"\propto": "∝", r"\equiv": "≡",
     r"\mathbb{R}": "ℝ", r"\mathbb{E}": "𝔼", r"\ell": "ℓ", r"\%": "%", r"\{": "{", r"\}": "}",
-    r"\#": "#", r"\iff": "⇔", r"\implies": "⇒", r"\lt": "<", r"\gt": ">", r"\checkmark": "✓", r"\Phi": "Φ", r"\varepsilon": "ε", r"\epsilon": "ε",
+    r"\#": "#", r"\iff": "⇔", r"\implies": "⇒",
+    r"\lt": "<", r"\gt": ">", r"\checkmark": "✓", r"\Phi": "Φ", r"\varepsilon": "ε", r"\epsilon": "ε",
 }
 _GREEK = ("alpha beta gamma delta zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
           "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Psi Omega")
