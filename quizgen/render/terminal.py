@@ -66,7 +66,7 @@ def math_to_text(t: str) -> str:
         t = re.sub(r"\\(?:text|mathrm|operatorname|mathbf|mathit|textbf|boldsymbol|mathsf|mathcal|mathtt)" + _BRACE,
                    lambda m: m.group(1), t)
         for accent, mark in (("hat", "\u0302"), ("bar", "\u0304"), ("tilde", "\u0303"), ("vec", "\u20d7")):
-            t = re.sub(r"\\" + accent + _BRACE, lambda m, mark=mark: m.group(1) + mark, t)
+            t = re.sub(r"\\" + accent + _BRACE, r"\1" + mark, t)
     t = re.sub(r"\^\{?\\top\}?", "ᵀ", t)
     t = re.sub(r"\^" + _BRACE, lambda m: _script(m.group(1), _SUP, "^"), t)
     t = re.sub(r"_" + _BRACE, lambda m: _script(m.group(1), _SUB, "_"), t)
