@@ -21,12 +21,38 @@ from quizgen.rng import Rng
 
 
 def _distinct(head: Answer, cands: list[tuple[Value, str]]) -> list[Distractor]:
-    """Distractors in order, skipping any that ``head`` would accept or that repeat an earlier one."""
+    """Distractors in order, skipping any that ``head`` would accept. Two mistakes that give the same
+    number (MACs and a dropped batch of 2) become one distractor naming both, so that the reason
+    shown is never the wrong one."""
     out: list[Distractor] = []
     for value, why in cands:
-        if not accepts(head, value) and all(value != d.value for d in out):
+        if accepts(head, value):
+            continue
+        same = next((i for i, d in enumerate(out) if d.value == value), None)
+        if same is None:
             out.append(Distractor(value, why))
+        else:
+            out[same] = Distractor(value, f"{out[same].why}; or {why}")
     return out
+
+
+MAX_SIZE = 10**12
+"""The largest size a user may give (``--param``): far past any real model, and small enough that
+every count stays a float-sized number (a size like 1e200 would overflow when shown)."""
+
+
+def _shown(v: int) -> str:
+    try:
+        return str(v) if v < 10**15 else f"{float(v):.3g}"
+    except OverflowError:
+        return "more than 1e308"
+
+
+def _at_most(name: str, v: int) -> None:
+    """Sizes are checked here, not with ``Param(max=...)``, so that ``m=-3`` keeps its short
+    "must be a positive integer" message."""
+    if v > MAX_SIZE:
+        raise ParamError(f"{name} must be at most {MAX_SIZE:,} (got {_shown(v)})")
 
 
 def _dim(name: str, help_: str) -> Param:
@@ -40,7 +66,7 @@ class Matmul(Generator):
     """
 
     id = "flops.matmul"
-    version = 1
+    version = 2
     title = "How many FLOPs are in an (m×k)@(k×n) matmul?"
     tags = ("matmul",)
     params = (
@@ -52,6 +78,10 @@ class Matmul(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         return {d: rng.power_of_two(1, 16384, half=True) if rng.bernoulli(0.8) else rng.integer(1, 16384)
                 for d in ("m", "k", "n")}
+
+    def validate(self, p: Params) -> None:
+        for d in ("m", "k", "n"):
+            _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("FLOPs", 2 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
@@ -70,10 +100,11 @@ class Matmul(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         m, k, n = p["m"], p["k"], p["n"]
-        out = [Distractor(m * k * n, "counts multiply-adds (MACs), not FLOPs: each MAC is 2 FLOP")]
-        if k != 1:
-            out.append(Distractor(2 * m * n, "drops the inner dimension: each output costs 2k FLOP, not 2"))
-        return out
+        # With k = 2 both mistakes give the same number, and with k = 1 the second is right.
+        return _distinct(answers[0], [
+            (m * k * n, "counts multiply-adds (MACs), not FLOPs: each MAC is 2 FLOP"),
+            (2 * m * n, "drops the inner dimension: each output costs 2k FLOP, not 2"),
+        ])
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         import torch
@@ -154,7 +185,7 @@ class MatmulChain(Generator):
     """
 
     id = "flops.matmul_chain"
-    version = 1
+    version = 2
     title = "What is the fewest FLOPs for the matrix chain A₁…A_L?"
     tags = ("matmul", "dynamic-programming")
     params = (
@@ -172,6 +203,11 @@ class MatmulChain(Generator):
             if 1.1 * best < min(_left_to_right(dims), _right_to_left(dims)):
                 return {"dims": dims}
         raise DrawError("flops.matmul_chain: no chain where the order matters in 200 tries")
+
+    def validate(self, p: Params) -> None:
+        if max(p["dims"]) > MAX_SIZE:
+            raise ParamError(f"dims must hold sizes of at most {MAX_SIZE:,} "
+                             f"(got {_shown(max(p['dims']))} in a list of {len(p['dims'])})")
 
     def solve(self, p: Params) -> list[Answer]:
         cost, _ = _chain_dp(p["dims"])
@@ -214,11 +250,13 @@ class MatmulChain(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         dims = p["dims"]
-        return _distinct(answers[0], [
-            (_left_to_right(dims), "multiplies left to right, which is not the cheapest order here"),
-            (_right_to_left(dims), "multiplies right to left, which is not the cheapest order here"),
-            (answers[0].value // 2, "counts multiply-adds (MACs), not FLOPs"),
-        ])
+        ltr, rtl = _left_to_right(dims), _right_to_left(dims)
+        orders = [(ltr, "multiplies left to right, which is not the cheapest order here"),
+                  (rtl, "multiplies right to left, which is not the cheapest order here")]
+        if ltr == rtl:
+            orders = [(ltr, "multiplies left to right (or right to left: the same cost here), which is not "
+                            "the cheapest order")]
+        return _distinct(answers[0], [*orders, (answers[0].value // 2, "counts multiply-adds (MACs), not FLOPs")])
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         dims = p["dims"]
@@ -255,6 +293,10 @@ class LinearTrainStep(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         return {d: rng.power_of_two(1, 16384, half=True) if rng.bernoulli(0.8) else rng.integer(1, 16384)
                 for d in ("m", "k", "n")}
+
+    def validate(self, p: Params) -> None:
+        for d in ("m", "k", "n"):
+            _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("FLOPs", 6 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
@@ -343,8 +385,13 @@ def _draw_spec(rng: Rng, bank: tuple[str, ...], fixed: Mapping[str, Any]) -> str
         return str(fixed["spec"])
     if "sizes" in fixed:  # pick a spec that uses exactly the given indices
         fits = [s for s in bank if set(_spec_indices(s)) == set(fixed["sizes"])]
-        if fits:
-            return rng.choice(fits)
+        if not fits:
+            import json
+
+            sets = " or ".join(dict.fromkeys("{" + ", ".join(sorted(_spec_indices(s))) + "}" for s in bank))
+            raise ParamError(f"sizes must name the indices of one spec in the bank, {sets}, or give "
+                             f"--param spec=... with it (got {json.dumps(fixed['sizes'])})")
+        return rng.choice(fits)
     return rng.choice(bank)
 
 
@@ -360,6 +407,8 @@ def _validate_sizes(p: Params) -> None:
                                      f"unexpected {', '.join(extra)}" if extra else "") if x)
         raise ParamError(f"sizes must give exactly the indices of {spec} ({', '.join(want)}): {what} "
                          f"(got {json.dumps(sizes)})")
+    for c, v in sizes.items():
+        _at_most(f'sizes["{c}"]', v)
 
 
 def _shape(letters: str, sizes: Mapping[str, int]) -> str:
@@ -384,7 +433,7 @@ class Einsum(Generator):
     """
 
     id = "flops.einsum"
-    version = 1
+    version = 2
     title = "How many FLOPs does einsum(spec, A, B) take?"
     tags = ("einsum",)
     params = (
@@ -595,6 +644,10 @@ class Associativity(Generator):
         m, k, n, q = p["m"], p["k"], p["n"], p["p"]
         return 2 * m * k * n + 2 * m * n * q, 2 * k * n * q + 2 * m * k * q
 
+    def validate(self, p: Params) -> None:
+        for d in ("m", "k", "n", "p"):
+            _at_most(d, p[d])
+
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("[(AB)C, A(BC)] FLOPs", list(self._costs(p)), "FLOP", EXACT)]
 
@@ -672,6 +725,10 @@ class Conv2d(Generator):
         return {"batch": rng.power_of_two(1, 64), "c_in": rng.choice((1, 3, 16, 32, 64, 128, 256, 512)),
                 "c_out": rng.power_of_two(8, 512, half=True), "h_out": h, "w_out": w, "kh": kh, "kw": kw}
 
+    def validate(self, p: Params) -> None:
+        for d in ("batch", "c_in", "c_out", "h_out", "w_out", "kh", "kw"):
+            _at_most(d, p[d])
+
     def solve(self, p: Params) -> list[Answer]:
         v = 2 * p["batch"] * p["c_out"] * p["h_out"] * p["w_out"] * p["c_in"] * p["kh"] * p["kw"]
         return [Answer("FLOPs", v, "FLOP", EXACT)]
@@ -745,6 +802,8 @@ class Attention(Generator):
         return {"seq_len": s, "d_model": d, "n_heads": d // head}
 
     def validate(self, p: Params) -> None:
+        for d in ("seq_len", "d_model", "n_heads"):
+            _at_most(d, p[d])
         if p["d_model"] % p["n_heads"]:
             raise ParamError(f"n_heads must divide d_model = {p['d_model']} (got n_heads = {p['n_heads']})")
 
@@ -859,7 +918,7 @@ class AutodiffPasses(Generator):
     """
 
     id = "flops.autodiff_passes"
-    version = 1
+    version = 2
     title = "How many passes give the full Jacobian of f: ℝⁿ→ℝᵐ?"
     tags = ("autodiff", "jacobian")
     params = (
@@ -882,6 +941,10 @@ class AutodiffPasses(Generator):
         else:
             n_in, n_out = size(1, 1e6), size(1, 1e6)
         return {"n_in": n_in, "n_out": n_out, "mode": rng.choice(_MODES)}
+
+    def validate(self, p: Params) -> None:
+        for d in ("n_in", "n_out"):
+            _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
         n_in, n_out, mode = p["n_in"], p["n_out"], p["mode"]
@@ -1004,7 +1067,7 @@ class Strassen(Generator):
     """
 
     id = "flops.strassen"
-    version = 1
+    version = 2
     title = "How many scalar multiplications does n×n Strassen take with leaf size ℓ?"
     tags = ("matmul", "strassen", "algorithms")
     params = (
@@ -1016,7 +1079,9 @@ class Strassen(Generator):
         if "n" in fixed:
             k = fixed["n"].bit_length() - 1
         else:
-            lo = max(3, fixed.get("leaf", 1).bit_length())  # room for at least one level of recursion
+            # Room for at least one level of recursion, within n's hard limit (2^20): a leaf that is
+            # too big for any n is then reported by validate, not drawn past the limit.
+            lo = min(max(3, fixed.get("leaf", 1).bit_length()), 20)
             k = rng.integer(lo, max(lo, 12))
         j = rng.integer(0, max(k - 1, 0))
         return {"n": 2**k, "leaf": 2**j}
@@ -1026,9 +1091,9 @@ class Strassen(Generator):
         if not _is_power_of_two(n):
             raise ParamError(f"n must be a power of two, e.g. 64 (got {n})")
         if not _is_power_of_two(leaf):
-            raise ParamError(f"leaf must be a power of two, e.g. 8 (got {leaf})")
+            raise ParamError(f"leaf must be a power of two, e.g. 8 (got {_shown(leaf)})")
         if leaf > n:
-            raise ParamError(f"leaf must be at most n = {n} (got {leaf})")
+            raise ParamError(f"leaf must be at most n = {n} (got {_shown(leaf)})")
 
     def solve(self, p: Params) -> list[Answer]:
         levels = p["n"].bit_length() - p["leaf"].bit_length()
@@ -1054,12 +1119,13 @@ class Strassen(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        n = p["n"]
-        return _distinct(answers[0], [
-            (n**3, "the ordinary count 8^k = n³: Strassen replaces 8 block products by 7 at each level"),
-            (round(n ** 2.807), "n^2.807 is the asymptotic rate of full recursion, not an exact count, "
-                                "and it ignores the leaf size"),
-        ])
+        n, leaf = p["n"], p["leaf"]
+        cands: list[tuple[Value, str]] = [
+            (n**3, "the ordinary count 8^k = n³: Strassen replaces 8 block products by 7 at each level")]
+        if leaf > 1:  # with leaf 1 the count is 7^k = n^log₂7 exactly: n^2.807 only rounds the exponent
+            cands.append((round(n ** 2.807), "n^2.807 is the asymptotic rate of full recursion down to 1×1, "
+                                             "not an exact count, and it ignores the leaf size"))
+        return _distinct(answers[0], cands)
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         n, leaf = p["n"], p["leaf"]

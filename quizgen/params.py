@@ -113,6 +113,11 @@ class Param:
         lim = self._limits_text()
         return f"{base} with {lim}" if lim else base
 
+    def _element(self, name: str, x: Any, integer: bool) -> int | float:
+        """One list/matrix entry, validated under its own name (``dims[3] must be …``)."""
+        return replace(self, name=name, kind="int" if integer else "float", len_lo=None, len_hi=None)._number(
+            x, integer, x)
+
     def _length(self, v: Sequence[Any], whole: Any) -> None:
         n = len(v)
         if self.min_len is not None and n < self.min_len:
@@ -139,7 +144,7 @@ class Param:
             if not isinstance(value, list):
                 raise self._fail(value, _KIND_TEXT[k])
             self._length(value, value)
-            return [self._number(x, k == "ints", value) for x in value]
+            return [self._element(f"{self.name}[{i}]", x, k == "ints") for i, x in enumerate(value)]
         if k == "matrix":
             if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
                 raise self._fail(value, _KIND_TEXT[k])
@@ -147,7 +152,8 @@ class Param:
             width = len(value[0])
             if width == 0 or any(len(r) != width for r in value):
                 raise self._fail(value, "a rectangular matrix (every row the same length)")
-            return [[self._number(x, False, value) for x in row] for row in value]
+            return [[self._element(f"{self.name}[{i}][{j}]", x, False) for j, x in enumerate(row)]
+                    for i, row in enumerate(value)]
         if k == "dict":
             # Names → integers (e.g. einsum index sizes); lo/hi/min/max apply to the values.
             if not isinstance(value, dict) or not all(isinstance(key, str) and key for key in value):
@@ -193,7 +199,7 @@ def parse_cli_value(raw: str) -> Any:
     """A ``--param`` value: JSON, or a bare word taken as a string (``dtype=float32``)."""
     try:
         return json.loads(raw)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON (or an int too long for Python's parser): keep the text
         return raw
 
 

@@ -37,6 +37,31 @@ def test_matmul_chain_clrs() -> None:
     assert order in p.solution
 
 
+@pytest.mark.parametrize(("k", "want"), [
+    (2, [96]),  # mkn = 2mn: one distractor naming both mistakes, not the same number twice
+    (1, [48]),  # 2mn is the answer itself: only the MAC count
+    (8, [384, 96]),
+])
+def test_matmul_distractors_are_distinct_and_wrong(k: int, want: list[int]) -> None:
+    p = solved("flops.matmul", m=6, k=k, n=8)
+    assert p.answer.value == 2 * 6 * k * 8
+    assert [d.value for d in p.distractors] == want
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+
+
+def test_einsum_same_number_from_two_mistakes_names_both() -> None:
+    # b = 2: dropping the batch index and counting MACs both halve the answer; one distractor, both reasons.
+    p = solved("flops.einsum", spec="btd,df->btf", sizes={"b": 2, "t": 3, "d": 4, "f": 5})
+    half = [d for d in p.distractors if d.value == 120]
+    assert len(half) == 1 and "batch" in half[0].why and "MACs" in half[0].why
+
+
+def test_matmul_chain_equal_orders_one_distractor() -> None:
+    p = solved("flops.matmul_chain", dims=[100, 400, 10, 400, 100])
+    assert [d.value for d in p.distractors] == [9_600_000, 900_000]
+    assert "same cost" in p.distractors[0].why
+
+
 def test_matmul_chain_three_matrices() -> None:
     # (10×100)(100×5)(5×50): (AB)C = 2·(5000 + 2500) = 15,000; A(BC) = 2·(25,000 + 50,000).
     assert solved("flops.matmul_chain", dims=[10, 100, 5, 50]).answer.value == 15_000
@@ -120,11 +145,26 @@ def test_strassen(n: int, leaf: int, want: int) -> None:
     assert solved("flops.strassen", n=n, leaf=leaf).answer.value == want
 
 
+def test_strassen_asymptotic_distractor_only_with_a_leaf() -> None:
+    # Full recursion (leaf 1) gives exactly 7^k = n^log₂7; n^2.807 (2,399 for n = 16) only rounds the
+    # exponent, so it is not offered as a misconception there.
+    assert [d.value for d in solved("flops.strassen", n=16, leaf=1).distractors] == [4096]
+    p = solved("flops.strassen", n=128, leaf=16)
+    assert [d.value for d in p.distractors] == [2_097_152, round(128**2.807)]
+
+
+def test_strassen_big_leaf_without_n_is_a_user_error() -> None:
+    # The draw used to pick n = 2^21, past n's limit, and crash with an AssertionError.
+    with pytest.raises(ParamError, match="leaf must be at most n = 1048576"):
+        REG.get("flops.strassen").problem(1, {"leaf": 2**21})
+    assert REG.get("flops.strassen").problem(1, {"leaf": 2**20}).params == {"n": 2**20, "leaf": 2**20}
+
+
 # -- validation --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("gen_id", "params", "message"), [
     ("flops.matmul_chain", {"dims": [10, 20, 30]}, "dims must be a list of at least 4 values"),
-    ("flops.matmul_chain", {"dims": [10, 0, 30, 40]}, "dims must be a positive integer"),
+    ("flops.matmul_chain", {"dims": [10, 0, 30, 40]}, "dims[1] must be a positive integer (got 0)"),
     ("flops.linear_train_step", {"m": -3}, "m must be a positive integer (got -3)"),
     ("flops.einsum", {"spec": "ij,jk->ik", "sizes": {"i": 3, "j": 4}}, "missing k"),
     ("flops.einsum", {"spec": "i,i->", "sizes": {"i": 3, "z": 4}}, "unexpected z"),
@@ -139,6 +179,19 @@ def test_strassen(n: int, leaf: int, want: int) -> None:
     ("flops.strassen", {"n": 100}, "n must be a power of two"),
     ("flops.strassen", {"n": 64, "leaf": 3}, "leaf must be a power of two"),
     ("flops.strassen", {"n": 64, "leaf": 128}, "leaf must be at most n = 64"),
+    # Sizes so big that the counts would overflow a float when shown (a traceback before).
+    ("flops.matmul", {"m": 1e200}, "m must be at most 1,000,000,000,000 (got 1e+200)"),
+    ("flops.linear_train_step", {"k": 10**13}, "k must be at most 1,000,000,000,000"),
+    ("flops.matmul_chain", {"dims": [10, 20, 30, 1e20]}, "dims must hold sizes of at most"),
+    ("flops.einsum", {"spec": "i,i->", "sizes": {"i": 1e300}}, 'sizes["i"] must be at most'),
+    ("flops.einsum_grad", {"spec": "ij,jk->ik", "sizes": {"i": 2, "j": 3, "k": 1e13}}, 'sizes["k"] must be at most'),
+    ("flops.associativity", {"p": 1e20}, "p must be at most"),
+    ("flops.conv2d", {"c_in": 1e100}, "c_in must be at most"),
+    ("flops.attention", {"seq_len": 1e300}, "seq_len must be at most"),
+    ("flops.autodiff_passes", {"n_in": 10**400}, "n_in must be at most 1,000,000,000,000 (got more than 1e308)"),
+    # sizes that fit no spec in the bank: say so, rather than blame a randomly drawn spec
+    ("flops.einsum", {"sizes": {"q": 2}}, "sizes must name the indices of one spec in the bank"),
+    ("flops.einsum_grad", {"sizes": {"i": 2}}, "sizes must name the indices of one spec in the bank"),
 ])
 def test_bad_params(gen_id: str, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ParamError) as err:
@@ -151,6 +204,24 @@ def test_user_fixed_values_steer_dependent_draws() -> None:
     assert REG.get("flops.attention").problem(5, {"n_heads": 40}).params["d_model"] % 40 == 0
     assert REG.get("flops.strassen").problem(5, {"leaf": 256}).params["n"] >= 256
     assert REG.get("flops.einsum").problem(5, {"sizes": {"i": 3, "j": 4}}).params["spec"] == "i,j->ij"
+
+
+@pytest.mark.parametrize("args", [
+    ["flops.matmul", "--param", "m=1e200", "--param", "k=1e200"],
+    ["flops.attention", "--param", "seq_len=1e200", "--param", "d_model=1e200", "--param", "n_heads=1"],
+    ["flops.strassen", "--param", "leaf=4194304"],
+])
+def test_cli_huge_sizes_are_user_errors(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["show", *args, "--seed", "1"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+
+
+def test_largest_allowed_sizes_render() -> None:
+    big = 10**12  # too big for check()'s torch meta tensors, but fine to show
+    assert REG.get("flops.matmul").problem(0, {"m": big, "k": big, "n": big}).answer.value == 2 * big**3
+    assert REG.get("flops.conv2d").problem(0, {x: big for x in ("batch", "c_in", "c_out", "h_out", "w_out")})
 
 
 def test_cli_short_chain_is_a_user_error() -> None:

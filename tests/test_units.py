@@ -77,20 +77,55 @@ def test_bytes(value: float, src: str, dst: str, want: float) -> None:
     assert p.answer.value == pytest.approx(want, rel=1e-12)
 
 
+def test_bytes_four_significant_figures_pass() -> None:
+    # 1.2 TiB = 1228.8 GiB: the 4 significant figures that `show` and answer keys print (1229) must be
+    # graded right; rtol 1e-4 rejected them.
+    p = solved("units.bytes", value=1.2, **{"from": "TiB", "to": "GiB"})
+    assert accepts(p.answer, 1229)
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+    # The closest misconception, MiB taken as MB (4.9%), stays wrong.
+    q = solved("units.bytes", value=230, **{"from": "MiB", "to": "MB"})
+    assert accepts(q.answer, 241.2) and not accepts(q.answer, 230)
+
+
+@pytest.mark.parametrize(("gen_id", "values"), [
+    ("units.time", ("s", "min", "h", "day", "week", "year")),
+    ("units.bytes", ("MB", "MiB", "GB", "GiB", "TB", "TiB")),
+])
+def test_fixing_to_never_draws_the_same_unit(gen_id: str, values: tuple[str, ...]) -> None:
+    gen = REG.get(gen_id)
+    for unit in values:
+        for seed in range(40):
+            p = gen.problem(seed, {"to": unit}).params
+            assert p["from"] != unit, (seed, p)
+
+
+def test_smallest_allowed_values_do_not_underflow() -> None:
+    assert solved("units.time", quantity=1e-100, **{"from": "s", "to": "year"}).answer.value > 0
+    assert solved("units.powers_of_ten", a=1e-150, b=1e-150).answer.value == pytest.approx(1e-300)
+    assert solved("units.bytes", value=1e-100, **{"from": "MB", "to": "TiB"}).answer.value > 0
+    assert solved("units.pflops_days", flops=1).answer.value == pytest.approx(1 / 8.64e19)
+
+
 def test_bytes_gb_is_not_gib() -> None:
     p = solved("units.bytes", value=80, **{"from": "GB", "to": "GiB"})
     assert 80 in [d.value for d in p.distractors]  # GiB taken as GB: 7% off, not accepted
 
 
 @pytest.mark.parametrize(("gen_id", "params", "message"), [
-    ("units.time", {"quantity": -1}, "quantity must be a number with 0 < quantity ≤ 1e+100 (got -1)"),
+    ("units.time", {"quantity": -1}, "quantity must be a number with 1e-100 ≤ quantity ≤ 1e+100 (got -1)"),
+    # Tiny values used to underflow: the answer (or a distractor) came out as 0.
+    ("units.time", {"quantity": 5e-324, "from": "s", "to": "year"}, "(got 5e-324)"),
+    ("units.powers_of_ten", {"a": 1e-300, "b": 1e-300}, "a must be a number with 1e-150 ≤ a"),
+    ("units.pflops_days", {"flops": 1e-300}, "flops must be a number with 1 ≤ flops"),
+    ("units.bytes", {"value": 5e-324}, "value must be a number with 1e-100 ≤ value"),
     ("units.time", {"from": "fortnight"}, "from must be one of s, min, h, day, week, year"),
     ("units.powers_of_ten", {"a": 2}, "a must be 1 or 3 times a power of ten"),
-    ("units.powers_of_ten", {"b": 0}, "b must be a number with 0 < b"),
+    ("units.powers_of_ten", {"b": 0}, "b must be a number with 1e-150 ≤ b"),
     ("units.time", {"quantity": 1e300}, "(got 1e+300)"),  # would overflow to inf
-    ("units.pflops_days", {"flops": 0}, "flops must be a number with 0 < flops"),
+    ("units.pflops_days", {"flops": 0}, "flops must be a number with 1 ≤ flops"),
     ("units.bytes", {"to": "KB"}, "to must be one of MB, MiB, GB, GiB, TB, TiB"),
-    ("units.bytes", {"value": -5}, "value must be a number with 0 < value"),
+    ("units.bytes", {"value": -5}, "value must be a number with 1e-100 ≤ value"),
 ])
 def test_bad_params(gen_id: str, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ParamError) as err:
