@@ -126,10 +126,10 @@ def test_matmul_solution_sets_estimate_beside_measurement(cache: Path, registry:
 
 
 def test_missing_measurement_is_measured_on_demand(cache: Path, registry: Registry) -> None:
-    p = registry.get("bench.matmul_time").problem(1, {"m": 64, "k": 64, "n": 64, "dtype": "float32",
+    p = registry.get("bench.matmul_time").problem(1, {"m": 256, "k": 256, "n": 256, "dtype": "float32",
                                                        "device": "cpu"})
     prof = load_profile("cpu")
-    assert prof is not None and prof.find("matmul", "float32", [64, 64, 64]) is not None
+    assert prof is not None and prof.find("matmul", "float32", [256, 256, 256]) is not None
     registry.get("bench.matmul_time").check(p.params, p.answers)  # a second harness agrees within 2x
 
 

@@ -120,7 +120,7 @@ def test_mcmc_ess() -> None:
     ("sampling.error_scaling", {"k": 0.5}, "k must be a number with k ≥ 1"),
     ("sampling.soap_bubble", {"d": 0}, "d must be a positive integer"),
     ("sampling.effective_sample_size", {"weights": [0, 0, 0]}, "must not all be 0"),
-    ("sampling.effective_sample_size", {"weights": [1, -1]}, "weights ≥ 0"),
+    ("sampling.effective_sample_size", {"weights": [1, -1]}, "weights\\[1\\] ≥ 0"),
     ("sampling.control_variate", {"rho": 1}, r"rho must be in \(-1, 1\) \(got 1\)"),
     ("sampling.control_variate", {"rho": -1}, "rho must be a number with -1 < rho ≤ 1"),
     ("sampling.mcmc_ess", {"rho": 1}, r"rho must be in \(-1, 1\)"),

@@ -139,7 +139,7 @@ def test_mle_variance_parts() -> None:
     ("stats.softmax_temperature", {"logits": [1, 2], "index": 2}, r"index must be less than the number of logits"),
     ("stats.softmax_temperature", {"T": 0}, "T must be a positive number"),
     ("stats.price_equation", {"z": [1, 2, 3], "w": [0, 0, 0]}, "w must have a positive sum"),
-    ("stats.price_equation", {"w": [1, -1, 2]}, "w must be a number with w ≥ 0"),
+    ("stats.price_equation", {"w": [1, -1, 2]}, "w\\[1\\] must be a number with w\\[1\\] ≥ 0"),
     ("stats.mle_variance", {"data": [1]}, "at least 2"),
 ])
 def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:

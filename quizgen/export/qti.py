@@ -195,17 +195,23 @@ def _assessment(spec: DeckSpec, built: Sequence[Built], ident: str, points: floa
     _el(f, "fieldentry", "1")
     rootsec = _el(asmt, "section", ident="root_section")
     for b in built:
-        n_parts = len(answer_parts(b.problem))
-        for part in range(n_parts):
+        # One numerical item per graded number. Variants can differ in their parts (a vector's
+        # length), so items are grouped by part label: each group picks one variant of that part,
+        # and every item restates the whole question, so each stands on its own.
+        slots: dict[str, list[tuple[Problem, Answer, int | None, Number, int]]] = {}
+        for p in b.variants:
+            parts = answer_parts(p)
+            for a, idx, v in parts:
+                slots.setdefault(part_label(a, idx), []).append((p, a, idx, v, len(parts)))
+        for label, entries in slots.items():
             target = rootsec
-            if len(b.variants) > 1:
-                target = _el(rootsec, "section", ident=_ident("group", b.item_index, b.copy, part),
-                             title=f"{b.problem.id} #{b.item_index + 1}.{b.copy + 1}")
+            if len(entries) > 1:
+                target = _el(rootsec, "section", ident=_ident("group", b.item_index, b.copy, label),
+                             title=f"{b.problem.id} #{b.item_index + 1}.{b.copy + 1} {label}")
                 sel = _el(_el(target, "selection_ordering"), "selection")
                 _el(sel, "selection_number", "1")
                 _el(_el(sel, "selection_extension"), "points_per_item", f"{points:g}")
-            for p in b.variants:
-                a, idx, v = answer_parts(p)[part]
+            for p, a, idx, v, n_parts in entries:
                 _item(target, p, a, idx, v, n_parts, points)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
@@ -255,7 +261,7 @@ def qti_zip(spec: DeckSpec, built: Sequence[Built], seed: int) -> bytes:
     ident = _ident("assessment", spec.name, seed)
     dep = ident + "_meta"
     points = float(spec.quiz.points)
-    n_slots = sum(len(answer_parts(b.problem)) for b in built)
+    n_slots = sum(len({part_label(a, i) for p in b.variants for a, i, _ in answer_parts(p)}) for b in built)
     files = [
         ("imsmanifest.xml", _manifest(ident, dep)),
         ("non_cc_assessments/", b""),
