@@ -50,6 +50,16 @@ def _far(answer: Answer, value: float) -> bool:
     return not accepts(answer, value)
 
 
+_HUGE = Fraction(10**300)
+
+
+def _require_range(what: str, x: Fraction | int, fix: str) -> None:
+    """Answers and the numbers a solution shows must stay finite floats: reject absurd user values
+    with a message instead of an overflow (or a silent underflow to 0)."""
+    if not 1 / _HUGE < abs(Fraction(x)) < _HUGE:
+        raise ParamError(f"{what} comes out beyond the range 1e-300 to 1e300; {fix}")
+
+
 # -- arithmetic intensity ------------------------------------------------------------------------
 
 class ArithmeticIntensity(Generator):
@@ -76,6 +86,9 @@ class ArithmeticIntensity(Generator):
             p["m"] = rng.choice([1, 2, 4, 8, 16, 32, 64]) if rng.bernoulli(0.7) else rng.integer(1, 64)
         p["bytes_per_value"] = rng.choice([1, 2, 2, 4])
         return p
+
+    def validate(self, p: Params) -> None:
+        _require_range("the FLOP count 2mkn", self._parts(p)[0], "use smaller m, k and n")
 
     @staticmethod
     def _parts(p: Params) -> tuple[int, int]:
@@ -138,7 +151,7 @@ class Roofline(Generator):
     """
 
     id = "gpu.roofline"
-    version = 1
+    version = 2
     title = "What throughput can a kernel of arithmetic intensity I reach on this GPU (roofline)?"
     tags = ("roofline",)
     params = (
@@ -153,9 +166,20 @@ class Roofline(Generator):
         else:
             peak, bw = rng.nice(10, 2000, 3), rng.nice(100, 8000, 3)
         peak, bw = fixed.get("peak_tflops", peak), fixed.get("bandwidth_gbs", bw)
-        ridge = peak * 1000 / bw
-        intensity = rng.nice(max(0.1, ridge / 30), min(1e4, ridge * 30), 2)
+        if "intensity" in fixed:
+            return {"intensity": fixed["intensity"], "peak_tflops": peak, "bandwidth_gbs": bw}
+        ridge = _exact(peak) * 1000 / _exact(bw)
+        lo, hi = max(Fraction(1, 10), ridge / 30), min(Fraction(10**4), ridge * 30)
+        # Within 30× of the ridge either way; a user-fixed GPU whose ridge lies far outside the draw
+        # range gets an intensity from the whole range instead.
+        intensity = rng.nice(float(lo), float(hi), 2) if lo <= hi else rng.nice(0.1, 1e4, 2)
         return {"intensity": intensity, "peak_tflops": peak, "bandwidth_gbs": bw}
+
+    def validate(self, p: Params) -> None:
+        mem_roof, _, ridge = self._exact(p)
+        fix = "use values closer to real GPUs (intensity 0.1–1e4, peak_tflops 10–2000, bandwidth_gbs 100–8000)"
+        _require_range("the memory roof I × bandwidth", mem_roof * 1000, fix)
+        _require_range("the ridge point peak/bandwidth", ridge, fix)
 
     @staticmethod
     def _exact(p: Params) -> tuple[Fraction, Fraction, Fraction]:
@@ -185,7 +209,7 @@ class Roofline(Generator):
                     f"\\[\\min({tex(peak)}, {tex(float(mem_roof))}) = {tex(answers[0].value)}\\ \\text{{TFLOP/s}}\\] "
                     "compute-bound (1). More bandwidth would not help; only faster math (or less of it) would.")
         else:
-            body = (f"Since \\(I = {tex(i)} \\lt {tex(float(ridge))}\\), the memory roof binds: "
+            body = (f"Since \\(I = {tex(i)} < {tex(float(ridge))}\\), the memory roof binds: "
                     f"\\[\\min({tex(peak)}, {tex(float(mem_roof))}) = {tex(answers[0].value)}\\ \\text{{TFLOP/s}}\\] "
                     f"memory-bound (0): only {plain(answers[0].value / peak * 100, 3)}% of the peak. "
                     "To go faster, raise the intensity (reuse data from cache or registers) or move fewer bytes.")
@@ -266,6 +290,9 @@ class PeakFlops(Generator):
         return {"n_sms": rng.integer(20, 200), "clock_mhz": 5 * rng.integer(200, 420),
                 "flops_per_clock_per_sm": rng.choice([256, 512, 1024, 2048, 4096, 8192])}
 
+    def validate(self, p: Params) -> None:
+        _require_range("the peak", self._tflops(p) * 2, "use realistic n_sms and clock_mhz")
+
     @staticmethod
     def _tflops(p: Params) -> Fraction:
         return p["n_sms"] * _exact(p["clock_mhz"]) * 10**6 * p["flops_per_clock_per_sm"] / Fraction(10**12)
@@ -342,6 +369,11 @@ class HbmBandwidth(Generator):
         else:
             rate = rng.nice_uniform(1.6, 9.6, 2)
         return {"bus_width_bits": bits, "gbps_per_pin": rate}
+
+    def validate(self, p: Params) -> None:
+        fix = "use realistic bus_width_bits and gbps_per_pin"
+        _require_range("the bandwidth", self._gbs(p) * 8, fix)
+        _require_range("the memory clock", _exact(p["gbps_per_pin"]) * 1000, fix)
 
     @staticmethod
     def _gbs(p: Params) -> Fraction:
@@ -505,6 +537,16 @@ class Occupancy(Generator):
             if occ.blocks > 0 or rng.bernoulli(0.1) or fixed:  # a kernel that cannot launch, now and then
                 return p
         raise DrawError("gpu.occupancy: no launchable configuration in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        arch = ARCHS[p["arch"]]
+        # Far past the limits the answer is 0 anyway; the caps keep the worked numbers printable.
+        if p["regs_per_thread"] > arch.regs_per_sm:
+            raise ParamError(f"regs_per_thread must be at most {arch.regs_per_sm}, the whole register file "
+                             f"(got {p['regs_per_thread']}); over {arch.max_regs_per_thread} a kernel cannot launch")
+        if p["smem_per_block"] > 2**32:
+            raise ParamError(f"smem_per_block must be at most 2^32 B (got {p['smem_per_block']}); over "
+                             f"{arch.smem_per_block_optin} B a block cannot launch")
 
     @staticmethod
     def _occ(p: Params) -> _Occ:
@@ -734,6 +776,7 @@ class TilingTraffic(Generator):
         if n % t:
             raise ParamError(f"n must be a multiple of tile (got n={n}, tile={t}); "
                              f"try n={max(t, n // t * t)} or n={(n // t + 1) * t}")
+        _require_range("the FLOP count 2n³", 2 * n**3 * 4, "use a smaller n")
 
     def solve(self, p: Params) -> list[Answer]:
         n, t, b = p["n"], p["tile"], p["bytes_per_value"]
@@ -815,6 +858,11 @@ class CriticalBatchSize(Generator):
         if fixed:  # the user's values rule out an interesting batch size: keep them anyway
             return p
         raise DrawError("gpu.critical_batch_size: no interesting batch size in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        fix = "use values closer to real GPUs (peak_tflops 10–2000, bandwidth_gbs 100–8000)"
+        _require_range("the ridge point peak/bandwidth", self._ridge(p), fix)
+        _require_range("the critical batch size", self._bstar(p), fix)
 
     @staticmethod
     def _ridge(p: Params) -> Fraction:

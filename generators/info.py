@@ -7,7 +7,7 @@ Natural logs (nats) unless the unit says bits. Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +43,45 @@ def _texlist(xs: Sequence[int | float]) -> str:
     return "(" + ", ".join(tex(x) for x in xs) + ")"
 
 
+def _round_sig(x: float, sig: int) -> float:
+    return float(f"{x:.{sig - 1}e}") if x else 0.0
+
+
+def _sig_to_reproduce(parts: Sequence[float], combine: Callable[[list[float]], Sequence[float]],
+                      target: Sequence[float]) -> int:
+    """The fewest significant figures (4 to 12) to show the intermediate ``parts`` of a worked solution
+    with, so that recombining the shown values lands within 1e-4 (a tenth of the grading tolerance) of
+    ``target``. With cancellation (a sum of terms much larger than the result) 4 figures are not enough:
+    a learner who follows the solution's numbers would get an answer that is graded wrong."""
+    for sig in range(4, 13):
+        got = combine([_round_sig(x, sig) for x in parts])
+        if all(abs(g - t) <= 1e-4 * abs(t) for g, t in zip(got, target, strict=True)):
+            return sig
+    return 12
+
+
+_HUGE = 1e300
+
+
+def _finite(f: Callable[..., float | Sequence[float]], *args: Any, **kwargs: Any) -> bool:
+    """Whether ``f(*args, **kwargs)`` evaluates without overflow to values within ±1e300."""
+    try:
+        v = f(*args, **kwargs)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return False
+    vals = v if isinstance(v, Sequence) else [v]
+    return all(math.isfinite(x) and abs(x) < _HUGE for x in vals)
+
+
+def _ln_ratio(x: Fraction, y: Fraction) -> float:
+    """ln(x/y) for positive fractions, accurate near 1 (where ln(float(x/y)) loses every digit) and
+    without overflow for extreme ratios."""
+    r = x / y
+    if abs(r - 1) < Fraction(1, 2):
+        return math.log1p(float(r - 1))
+    return math.log(r.numerator) - math.log(r.denominator)
+
+
 # -- probability vectors ----------------------------------------------------------------------------
 
 def _prob_param(name: str, help_: str, len_lo: int, len_hi: int) -> Param:
@@ -65,7 +104,10 @@ def _composition(rng: Rng, n: int, units: int) -> list[int]:
 
 
 def _decimal_probs(rng: Rng, n: int, units: int = 20) -> list[float]:
-    """``n`` positive probabilities in steps of 1/units (0.05 by default) that sum to exactly 1."""
+    """``n`` positive probabilities in steps of 1/units (0.05 by default) that sum to exactly 1; finer
+    steps (0.01, 0.002, …) when ``n`` outcomes do not fit."""
+    while units < 2 * n:
+        units *= 5
     return [float(Fraction(k, units)) for k in _composition(rng, n, units)]
 
 
@@ -109,7 +151,7 @@ class KlGaussian(Generator):
     """
 
     id = "info.kl_gaussian"
-    version = 1
+    version = 2
     title = "What is KL(P‖Q) between two Gaussians P = N(μp, σp²) and Q = N(μq, σq²)?"
     tags = ("kl", "gaussian")
     params = (
@@ -123,12 +165,18 @@ class KlGaussian(Generator):
             mu_q = _clean(min(5.0, max(-5.0, round(mu_p + rng.nice_uniform(-2, 2, 1), 1))))
             p = {"mu_p": mu_p, "sigma_p": rng.nice(0.2, 5, 2), "mu_q": mu_q, "sigma_q": rng.nice(0.2, 5, 2)}
             p.update(fixed)
-            kl = self._kl(p)
-            if len(fixed) == 4 or 0.01 <= kl <= 20:
+            if len(fixed) == 4:
+                return p
+            if _finite(self._kl, p) and 0.01 <= self._kl(p) <= 20:
                 return p
         if fixed:
             return p
         raise DrawError("info.kl_gaussian: no KL in [0.01, 20] in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        if not (_finite(self._kl, p) and _finite(self._kl, p, reverse=True)):
+            raise ParamError("KL(P‖Q) or KL(Q‖P) comes out beyond 1e300 nats for these values; use means and "
+                             "standard deviations closer to each other (e.g. μ in −5…5, σ in 0.1–5)")
 
     @staticmethod
     def _kl(p: Params, reverse: bool = False) -> float:
@@ -150,13 +198,15 @@ class KlGaussian(Generator):
         log_term = math.log(_exact(sq) / _exact(sp))
         d_mu = _exact(mp) - _exact(mq)
         frac = float((_exact(sp) ** 2 + d_mu**2) / (2 * _exact(sq) ** 2))
+        sig = _sig_to_reproduce([log_term, frac], lambda r: [r[0] + r[1] - 0.5], [answers[0].value])
         s = ("For Gaussians the expectation \\(\\mathbb{E}_P[\\ln p(x) - \\ln q(x)]\\) has a closed form: "
              "\\[\\mathrm{KL}(P \\| Q) = \\ln(\\sigma_q / \\sigma_p) + "
              "\\frac{\\sigma_p^2 + (\\mu_p - \\mu_q)^2}{2\\sigma_q^2} - \\frac{1}{2}\\] "
-             f"Substituting: \\(\\ln({tex(sq)}/{tex(sp)}) = {tex(log_term)}\\) and, with "
+             f"Substituting: \\(\\ln({tex(sq)}/{tex(sp)}) = {tex(log_term, sig)}\\) and, with "
              f"\\(\\mu_p - \\mu_q = {tex(float(d_mu))}\\), "
-             f"\\(({tex(sp)}^2 + ({tex(float(d_mu))})^2)/(2 \\times {tex(sq)}^2) = {tex(frac)}\\), so "
-             f"\\[\\mathrm{{KL}}(P \\| Q) = {tex(log_term)} + {tex(frac)} - 0.5 = {tex(answers[0].value)}\\ "
+             f"\\(({tex(sp)}^2 + ({tex(float(d_mu))})^2)/(2 \\times {tex(sq)}^2) = {tex(frac, sig)}\\), so "
+             f"\\[\\mathrm{{KL}}(P \\| Q) = {tex(log_term, sig)} + {tex(frac, sig)} - 0.5 = "
+             f"{tex(answers[0].value)}\\ "
              "\\text{nats}\\] "
              f"KL is not symmetric: \\(\\mathrm{{KL}}(Q \\| P) = {tex(self._kl(p, reverse=True))}\\) nats here.")
         return q, s
@@ -167,8 +217,12 @@ class KlGaussian(Generator):
         if _far(answers[0], rev):
             out.append(Distractor(rev, "computes KL(Q‖P): KL is not symmetric, and the expectation is under P"))
         sp, sq = _exact(p["sigma_p"]), _exact(p["sigma_q"])
-        var_as_sd = _kl_normal(_exact(p["mu_p"]), sp**2, _exact(p["mu_q"]), sq**2)
-        if _far(answers[0], var_as_sd) and abs(var_as_sd - rev) > 1e-12:
+
+        def var_as_sd_kl() -> float:
+            return _kl_normal(_exact(p["mu_p"]), sp**2, _exact(p["mu_q"]), sq**2)
+
+        var_as_sd = var_as_sd_kl() if _finite(var_as_sd_kl) else None
+        if var_as_sd is not None and _far(answers[0], var_as_sd) and abs(var_as_sd - rev) > 1e-12:
             out.append(Distractor(var_as_sd, "plugs the variances σ² in where the formula takes standard deviations σ "
                                              "(as when passing σ² as the scale of torch's Normal)"))
         return out
@@ -193,7 +247,7 @@ class KlCategorical(Generator):
     """
 
     id = "info.kl_categorical"
-    version = 1
+    version = 2
     title = "What is KL(p‖q) between two categorical distributions?"
     tags = ("kl",)
     params = (
@@ -239,7 +293,7 @@ class KlCategorical(Generator):
         a, b = _normalized("p", p["p"]), _normalized("q", p["q"])
         if reverse:
             a, b = b, a
-        return math.fsum(float(x) * math.log(x / y) for x, y in zip(a, b, strict=True) if x > 0)
+        return math.fsum(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0)
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("KL(p‖q)", self._kl(p), "nats", RTOL)]
@@ -250,10 +304,12 @@ class KlCategorical(Generator):
              "What is \\(\\mathrm{KL}(p \\| q)\\) in nats (natural log; \\(0 \\ln 0 = 0\\))?")
         a, b = _normalized("p", pp), _normalized("q", qq)
         terms = [f"{tex(x)} \\ln({tex(x)}/{tex(y)})" for x, y in zip(pp, qq, strict=True) if x > 0]
-        values = [float(x) * math.log(x / y) for x, y in zip(a, b, strict=True) if x > 0]
+        values = [float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0]
+        sig = _sig_to_reproduce(values, lambda r: [math.fsum(r)], [answers[0].value])
         s = ("\\[\\mathrm{KL}(p \\| q) = \\sum_i p_i \\ln(p_i / q_i)\\] "
              f"\\[= {' + '.join(terms)}\\] "
-             f"\\[= {' + '.join(tex(v) for v in values).replace('+ -', '- ')} = {tex(answers[0].value)}\\ "
+             f"\\[= {' + '.join(tex(v, sig) for v in values).replace('+ -', '- ')} = "
+             f"{tex(answers[0].value)}\\ "
              "\\text{nats}\\] ")
         if any(x == 0 for x in a):
             s += "Outcomes with \\(p_i = 0\\) contribute nothing (\\(0 \\ln 0 = 0\\)). "
@@ -368,6 +424,12 @@ class CrossEntropy(Generator):
             return {"probs": [rng.choice([0.5, 0.25, 0.125, 0.0625, 0.75]) for _ in range(n)]}
         return {"probs": [rng.nice_uniform(0.01, 0.99, 2) for _ in range(n)]}
 
+    def validate(self, p: Params) -> None:
+        nats = math.fsum(-math.log(x) for x in p["probs"]) / len(p["probs"])
+        if nats > 700:  # e^700 ≈ 1e304, still a finite float
+            raise ParamError(f"probs are so small that the perplexity e^loss overflows (loss {plain(nats)} "
+                             "nats/token); use probabilities of at least 1e-300")
+
     @staticmethod
     def _values(probs: Sequence[float]) -> list[float]:
         nats = math.fsum(-math.log(x) for x in probs) / len(probs)
@@ -439,11 +501,18 @@ class WassersteinGaussian(Generator):
             p = {"mu_1": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_1": rng.nice(0.1, 5, 2),
                  "mu_2": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_2": rng.nice(0.1, 5, 2)}
             p.update(fixed)
-            if len(fixed) == 4 or self._w2(p) >= 0.05:
+            if len(fixed) == 4 or (_finite(self._w2, p) and self._w2(p) >= 0.05):
                 return p
         if fixed:
             return p
         raise DrawError("info.wasserstein_gaussian: no distinct pair in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
+        d_var = _exact(p["sigma_1"]) ** 2 - _exact(p["sigma_2"]) ** 2
+        if not _finite(float, d_mu**2 + d_var**2):  # the largest number the solution shows
+            raise ParamError("the means or standard deviations are too large to square (beyond 1e300); "
+                             "use values like μ in −5…5 and σ in 0.1–5")
 
     @staticmethod
     def _w2(p: Params) -> float:
@@ -517,7 +586,7 @@ class Mmd(Generator):
     """
 
     id = "info.mmd"
-    version = 1
+    version = 2
     title = "What are the biased and unbiased MMD² estimates with a Gaussian kernel?"
     tags = ("mmd", "kernel", "two-sample")
     params = (
@@ -538,12 +607,20 @@ class Mmd(Generator):
             p.update(fixed)
             if len(fixed) == 3:
                 return p
+            if not _finite(_mmd2, p["x"], p["y"], p["bandwidth"]):
+                continue
             biased, unbiased = _mmd2(p["x"], p["y"], p["bandwidth"])
             if biased >= 0.01 and abs(unbiased) >= 0.01:
                 return p
         if fixed:
             return p
         raise DrawError("info.mmd: no sample pair with |MMD²| ≥ 0.01 in 100 tries")
+
+    def validate(self, p: Params) -> None:
+        x, y, h = p["x"], p["y"], p["bandwidth"]
+        if not (_finite(_mmd2, x, y, h) and _finite(_mmd2, x, y, h, two=1.0)):
+            raise ParamError(f"the kernel exp(−(a−b)²/(2h²)) overflows for these points with bandwidth={plain(h)}; "
+                             "use points within about ±1e100 and h of about their spread")
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("[biased MMD², unbiased MMD²]", _mmd2(p["x"], p["y"], p["bandwidth"]), None, RTOL)]
@@ -560,15 +637,23 @@ class Mmd(Generator):
         kxx = math.fsum(_rbf(a, b, h) for a in x for b in x)
         kyy = math.fsum(_rbf(a, b, h) for a in y for b in y)
         kxy = math.fsum(_rbf(a, b, h) for a in x for b in y)
-        s = (f"Sum the kernel over all pairs: \\(\\sum_{{i,j}} k(x_i, x_j) = {tex(kxx)}\\), "
-             f"\\(\\sum_{{i,j}} k(y_i, y_j) = {tex(kyy)}\\), \\(\\sum_{{i,j}} k(x_i, y_j) = {tex(kxy)}\\). "
+
+        def combine(r: list[float]) -> list[float]:
+            cross = 2 * r[2] / (m * n)
+            return [r[0] / m**2 + r[1] / n**2 - cross, (r[0] - m) / (m * (m - 1)) + (r[1] - n) / (n * (n - 1)) - cross]
+
+        # The estimates are small differences of large sums: show the sums with enough digits to reproduce them.
+        sig = _sig_to_reproduce([kxx, kyy, kxy], combine, [biased, unbiased])
+        sxx, syy, sxy = (tex(v, sig) for v in (kxx, kyy, kxy))
+        s = (f"Sum the kernel over all pairs: \\(\\sum_{{i,j}} k(x_i, x_j) = {sxx}\\), "
+             f"\\(\\sum_{{i,j}} k(y_i, y_j) = {syy}\\), \\(\\sum_{{i,j}} k(x_i, y_j) = {sxy}\\). "
              f"Biased (\\(m = {m}\\), \\(n = {n}\\)): "
-             f"\\[\\frac{{{tex(kxx)}}}{{{m}^2}} + \\frac{{{tex(kyy)}}}{{{n}^2}} - \\frac{{2 \\times {tex(kxy)}}}{{{m} "
+             f"\\[\\frac{{{sxx}}}{{{m}^2}} + \\frac{{{syy}}}{{{n}^2}} - \\frac{{2 \\times {sxy}}}{{{m} "
              f"\\times {n}}} = {tex(biased)}\\] "
              f"Unbiased: drop the diagonals (each \\(k(a, a) = 1\\)) and divide by the number of off-diagonal pairs: "
-             f"\\[\\frac{{{tex(kxx)} - {m}}}{{{m} \\times {m - 1}}} + "
-             f"\\frac{{{tex(kyy)} - {n}}}{{{n} \\times {n - 1}}} - "
-             f"\\frac{{2 \\times {tex(kxy)}}}{{{m} \\times {n}}} = {tex(unbiased)}\\] ")
+             f"\\[\\frac{{{sxx} - {m}}}{{{m} \\times {m - 1}}} + "
+             f"\\frac{{{syy} - {n}}}{{{n} \\times {n - 1}}} - "
+             f"\\frac{{2 \\times {sxy}}}{{{m} \\times {n}}} = {tex(unbiased)}\\] ")
         if unbiased < 0:
             s += ("The unbiased estimate is negative: it is unbiased for \\(\\mathrm{MMD}^2 \\ge 0\\), so it must "
                   "scatter below zero when \\(P\\) and \\(Q\\) are close. ")

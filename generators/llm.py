@@ -94,7 +94,7 @@ def _require_sane(x: Fraction, what: str, fix: str) -> None:
 
 
 def _n_gpus(lo: float = 8, hi: float = 16384) -> Param:
-    return Param("n_gpus", "int", "number of GPUs", lo=lo, hi=hi, min=1)
+    return Param("n_gpus", "int", "number of GPUs", lo=lo, hi=hi, min=1, max=1e9)
 
 
 def _peak() -> Param:
@@ -290,6 +290,10 @@ class KvCacheBytes(Generator):
                 "bytes_per_value": rng.choice([1, 2, 2, 2, 4])}
 
     def validate(self, p: Params) -> None:
+        # The larger of the answer and the query-heads distractor must stay a finite float.
+        heads = max(p["n_kv_heads"], p["n_heads"])
+        n = 2 * p["n_layers"] * heads * p["head_dim"] * p["seq_len"] * p["batch"]
+        _require_sane(n * _frac(p["bytes_per_value"]), "the KV cache size", "use realistic model and batch sizes")
         if p["n_heads"] % p["n_kv_heads"]:
             raise ParamError(f"n_heads must be a multiple of n_kv_heads={p['n_kv_heads']} "
                              f"(got n_heads={p['n_heads']}); each KV head serves a whole group of query heads")
@@ -408,6 +412,10 @@ class ParamCount(Generator):
                  if rng.bernoulli(0.7) else rng.integer(32000, 256000))
         return {"n_layers": rng.integer(2, 128), "d_model": d, "vocab": vocab}
 
+    def validate(self, p: Params) -> None:
+        lay, d, v = p["n_layers"], p["d_model"], p["vocab"]
+        _require_sane(Fraction(12 * lay * d * d + 2 * v * d), "the parameter count", "use realistic sizes")
+
     def solve(self, p: Params) -> list[Answer]:
         lay, d, v = p["n_layers"], p["d_model"], p["vocab"]
         return [Answer("params", 12 * lay * d * d + v * d, "params", RTOL)]
@@ -455,9 +463,9 @@ class ForwardFlopsPerToken(Generator):
     tags = ("inference", "attention", "flops")
     params = (
         _n_params("weights used in matmuls N (including the unembedding)", lo=1e6, hi=1e12),
-        Param("n_layers", "int", "transformer layers L", lo=2, hi=128, min=1),
-        Param("d_model", "int", "model width d (the attention width)", lo=256, hi=16384, min=1),
-        Param("seq_len", "int", "context length s", lo=512, hi=32768, min=1),
+        Param("n_layers", "int", "transformer layers L", lo=2, hi=128, min=1, max=1e6),
+        Param("d_model", "int", "model width d (the attention width)", lo=256, hi=16384, min=1, max=1e9),
+        Param("seq_len", "int", "context length s", lo=512, hi=32768, min=1, max=1e12),
         Param("causal", "bool", "causal mask (each token attends to the previous ones only)"),
     )
 
@@ -465,9 +473,14 @@ class ForwardFlopsPerToken(Generator):
         d = fixed.get("d_model", rng.power_of_two(512, 16384, half=True))
         lay = fixed.get("n_layers", min(128, max(2, round(d / rng.uniform(60, 180)))))
         vocab = rng.choice([32000, 50257, 128256])
-        n = int(float(f"{12 * lay * d * d + vocab * d:.3g}"))
+        # At most the declared maximum of n_params (user-fixed sizes can imply more).
+        n = min(int(float(f"{12 * lay * d * d + vocab * d:.3g}")), 10**18)
         return {"n_params": n, "n_layers": lay, "d_model": d, "seq_len": rng.power_of_two(512, 32768),
                 "causal": rng.bernoulli(0.5)}
+
+    def validate(self, p: Params) -> None:
+        _require_sane(Fraction(4 * p["n_params"] + 4 * p["n_layers"] * p["seq_len"] * p["d_model"]),
+                      "the FLOP count per token", "use realistic sizes")
 
     @staticmethod
     def _flops(p: Params) -> int:
@@ -574,7 +587,7 @@ class Mfu(Generator):
         _n_gpus(),
         _peak(),
         Param("attn_flops_per_token", "int", "attention FLOPs per token, forward+backward (PaLM's 12·L·H·Q·T; "
-              "0 to ignore)", lo=0, hi=1.2e13, min=0),
+              "0 to ignore)", lo=0, hi=1.2e13, min=0, max=1e18),
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
@@ -665,7 +678,7 @@ class TrainingMemory(Generator):
     tags = ("training", "memory", "zero")
     params = (
         _n_params("parameters Ψ", lo=1e8, hi=1e12),
-        Param("n_gpus", "int", "data-parallel GPUs N_d", lo=1, hi=1024, min=1),
+        Param("n_gpus", "int", "data-parallel GPUs N_d", lo=1, hi=1024, min=1, max=1e9),
         Param("zero_stage", "int", "ZeRO stage (0 = plain data parallel)", lo=0, hi=3, min=0, max=3),
     )
 

@@ -16,7 +16,7 @@ from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.grading import accepts
-from quizgen.model import RTOL, Answer, Distractor, Value
+from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
@@ -90,7 +90,7 @@ class AdamStep(Generator):
     """
 
     id = "optim.adam_step"
-    version = 1
+    version = 2
     title = "What is θ after these Adam/AdamW steps?"
     tags = ("adam", "optimizer")
     params = (
@@ -132,14 +132,20 @@ class AdamStep(Generator):
         for name in ("beta1", "beta2"):
             if not 0 <= p[name] < 1:
                 raise ParamError(f"{name} must be in [0, 1) (got {p[name]}); e.g. {name}=0.9")
-        delta, _ = _adam(p)
-        if not abs(delta) < Decimal("1e300") or not abs(Decimal(p["theta0"]) + delta) < Decimal("1e300"):
-            raise ParamError("theta0 and weight_decay give a θ beyond 1e300; use smaller values")
+        delta, trace = _adam(p)
+        shown = [abs(v) for r in trace for v in r.values()]  # every number the worked solution prints
+        if not abs(delta) < Decimal("1e300") or not abs(Decimal(p["theta0"]) + delta) < Decimal("1e300") \
+                or not max(shown) < Decimal("1e300"):
+            raise ParamError("theta0, grads and weight_decay give numbers beyond 1e300 (θ, or the moments m, v); "
+                             "use smaller values")
 
     def solve(self, p: Params) -> list[Answer]:
         delta, _ = _adam(p)
         theta_t = Decimal(p["theta0"]) + delta
-        return [Answer("Δθ", float(delta), None, RTOL), Answer("θ_T", float(theta_t), None, RTOL)]
+        # θ_T is graded as precisely as Δθ (0.1% of the step), not to 0.1% of θ_T: a step of 1e-3 from
+        # θ₀ = 1 is within 0.1% of θ₀, so a relative tolerance would accept "no step at all".
+        theta_tol = Tolerance(atol=float(abs(delta)) * RTOL.rtol)
+        return [Answer("Δθ", float(delta), None, RTOL), Answer("θ_T", float(theta_t), None, theta_tol)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         grads, wd, dec = p["grads"], p["weight_decay"], p["decoupled"]
@@ -280,9 +286,9 @@ class NaturalGradient(Generator):
         if family == "bernoulli_p" and not 0 < p["p"] < 1:
             raise ParamError(f"p must be in (0, 1) (got {p['p']}); the Fisher information 1/(p(1−p)) is infinite "
                              "at 0 and 1")
-        if not all(abs(v) < 1e300 for v in self._natural(p)):
-            raise ParamError("the natural gradient overflows for these values; use a smaller grad or a less "
-                             "extreme logit/sigma")
+        if not all(v == 0 or 1e-300 < abs(v) < 1e300 for v in self._natural(p)):
+            raise ParamError("the natural gradient comes out beyond the range 1e-300 to 1e300 for these values; "
+                             "use a less extreme grad, p, logit or sigma")
 
     def _fisher(self, p: Params) -> list[Fraction] | list[float]:
         """The diagonal of F (closed forms)."""
@@ -357,15 +363,19 @@ class NaturalGradient(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         fisher = self._fisher(p)
-        fg = [float(Fraction(g) * f) if isinstance(f, Fraction) else g * f for g, f in zip(p["grad"], fisher,
-                                                                                           strict=True)]
+        try:
+            fg = [float(Fraction(g) * f) if isinstance(f, Fraction) else g * f for g, f in zip(p["grad"], fisher,
+                                                                                               strict=True)]
+        except OverflowError:  # F·g beyond float range (a tiny σ): no such distractor
+            fg = [math.inf]
         plain_g = [float(g) for g in p["grad"]]
 
         def shape(xs: list[float]) -> Value:
             return xs[0] if len(xs) == 1 else xs
 
-        ds = [Distractor(shape(fg), "multiplies by F instead of solving with it (F·g, not F⁻¹g)"),
-              Distractor(shape(plain_g), "returns the plain gradient g, ignoring the geometry")]
+        ds = [Distractor(shape(plain_g), "returns the plain gradient g, ignoring the geometry")]
+        if all(math.isfinite(v) and abs(v) < 1e300 for v in fg):
+            ds.insert(0, Distractor(shape(fg), "multiplies by F instead of solving with it (F·g, not F⁻¹g)"))
         return _keep_wrong(answers[0], ds)
 
     def check(self, p: Params, answers: list[Answer]) -> None:

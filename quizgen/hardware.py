@@ -144,10 +144,13 @@ def match_device(device_name: str) -> Device | None:
     """The table entry for a name like ``torch.cuda.get_device_name()`` gives, else None.
 
     ``"NVIDIA A100-SXM4-80GB"`` → :data:`A100_80GB`; ``"NVIDIA H100 80GB HBM3"`` → :data:`H100_SXM`.
-    Only SXM H100s are in the table; a PCIe H100 (114 SMs, 2 TB/s) gets None.
+    Only SXM H100s are in the table; a PCIe H100 (114 SMs, 2 TB/s) gets None, and so does the A100 80 GB
+    PCIe (1935 GB/s, not the SXM's 2039). The A100 40 GB PCIe matches: same clocks and 1555 GB/s.
     """
     up = device_name.upper().replace(" ", "").replace("-", "")
     if "H100" in up and ("PCIE" in up or "NVL" in up):
+        return None
+    if "A100" in up and "80GB" in up and "PCIE" in up:
         return None
     for dev in DEVICES:
         if all(k.upper() in up for k in dev.keywords):

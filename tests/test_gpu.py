@@ -64,6 +64,8 @@ def test_sm_limits() -> None:
     ("NVIDIA A100-SXM4-80GB", A100_80GB),
     ("NVIDIA H100 80GB HBM3", H100_SXM),
     ("NVIDIA H100 PCIe", None),
+    ("NVIDIA A100 80GB PCIe", None),  # 1935 GB/s, not the SXM's 2039
+    ("NVIDIA A100-PCIE-40GB", A100_40GB),  # same clocks and bandwidth as the SXM4 40 GB
     ("NVIDIA GeForce RTX 4090", None),
 ])
 def test_match_device(name: str, want: object) -> None:
@@ -189,6 +191,15 @@ def test_critical_batch_size_int4_quarter() -> None:
     ("gpu.critical_batch_size", {"bytes_per_weight": 4}, "bytes_per_weight must be one of"),
     ("gpu.arithmetic_intensity", {"m": 0}, "m must be a positive integer"),
     ("gpu.coalescing", {"stride": 0}, "stride must be"),
+    # absurd values: a message, not an overflow traceback
+    ("gpu.roofline", {"intensity": 1e300, "bandwidth_gbs": 1e300}, "memory roof .* beyond"),
+    ("gpu.roofline", {"peak_tflops": 1e-300}, "ridge point .* beyond"),
+    ("gpu.peak_flops", {"n_sms": 10**400}, "peak comes out beyond"),
+    ("gpu.hbm_bandwidth", {"gbps_per_pin": 1e300, "bus_width_bits": 10**11}, "bandwidth comes out beyond"),
+    ("gpu.critical_batch_size", {"peak_tflops": 1e300, "bandwidth_gbs": 1e-300}, "beyond the range"),
+    ("gpu.tiling_traffic", {"n": 16 * 10**200, "tile": 16}, "FLOP count 2n³ comes out beyond"),
+    ("gpu.arithmetic_intensity", {"m": 10**400}, "FLOP count 2mkn comes out beyond"),
+    ("gpu.occupancy", {"regs_per_thread": 10**400}, "regs_per_thread must be at most 65536"),
 ])
 def test_bad_params(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParamError, match=needle):
@@ -201,3 +212,19 @@ def test_cli_bad_param_exits_2() -> None:
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "multiple of tile" in lines[0]
     assert "try n=960 or n=1024" in lines[0]
+
+
+@pytest.mark.parametrize("fixed", [{"peak_tflops": 0.001}, {"peak_tflops": 10, "bandwidth_gbs": 1e7},
+                                   {"peak_tflops": 1e9}])
+def test_roofline_draws_an_intensity_for_extreme_fixed_gpus(fixed: dict[str, Any]) -> None:
+    # The intensity is drawn within 30× of the ridge, clipped to 0.1–1e4; a ridge far outside that
+    # range used to leave an empty interval and a DrawError traceback.
+    for seed in range(5):
+        p = load_registry().get("gpu.roofline").problem(seed, fixed)
+        assert 0.1 <= p.params["intensity"] <= 1e4
+
+
+def test_roofline_solution_uses_plain_less_than() -> None:
+    # "\\lt" is MathJax-only: LaTeX and the terminal renderer do not know it.
+    p = problem("gpu.roofline", intensity=40, peak_tflops=989.4, bandwidth_gbs=3350)
+    assert "\\lt" not in p.solution and "40 < 295.3" in p.solution

@@ -130,6 +130,12 @@ def test_forward_flops_tiny_decoder() -> None:
      "compute-bound"),
     ("llm.training_memory", {"zero_stage": 4}, "zero_stage must be"),
     ("llm.chinchilla", {"compute": -1e20}, "compute must be a number with 0 < compute"),
+    # absurd sizes: a message, not an overflow traceback
+    ("llm.kv_cache_bytes", {"n_layers": 10**400}, "KV cache size comes out beyond"),
+    ("llm.param_count", {"d_model": 10**200}, "parameter count comes out beyond"),
+    ("llm.forward_flops_per_token", {"d_model": 10**400}, "d_model must be an integer with 1 ≤ d_model"),
+    ("llm.training_memory", {"n_gpus": 10**30}, "n_gpus must be an integer with 1 ≤ n_gpus"),
+    ("llm.mfu", {"attn_flops_per_token": 10**30}, "attn_flops_per_token must be"),
 ])
 def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParamError, match=needle):
@@ -147,3 +153,9 @@ def test_integral_float_params_are_ints() -> None:
     p = load_registry().get("llm.training_flops").problem(0, {"n_params": 65.2e9, "n_tokens": 1.4e12})
     assert p.params == {"n_params": 65_200_000_000, "n_tokens": 1_400_000_000_000}
     assert math.isclose(p.answers[0].value, 6 * 65.2e9 * 1.4e12)
+
+
+def test_forward_flops_with_a_huge_fixed_width_still_draws() -> None:
+    # The drawn N follows 12Ld², capped at n_params' maximum of 1e18 instead of failing the draw.
+    a = answers("llm.forward_flops_per_token", d_model=300_000)
+    assert math.isfinite(a[0].value)

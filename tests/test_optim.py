@@ -93,6 +93,9 @@ def test_linreg_gradient_by_hand() -> None:
     ("optim.linreg_gradient", {"X": [[1, 2], [3, 4]], "w": [1.0], "y": [0, 0]}, "w must have one weight per column"),
     ("optim.linreg_gradient", {"X": [[1, 2], [3, 4]], "w": [1, 1], "y": [0]}, "y must have one target per row"),
     ("optim.linreg_gradient", {"X": [[1, 2], [3]]}, "rectangular"),
+    # absurd values: a message, not an overflow traceback or a silent underflow to 0
+    ("optim.adam_step", {"grads": [1e300], "beta2": 0.5}, "beyond 1e300"),
+    ("optim.natural_gradient", {"family": "gaussian_mu_sigma", "sigma": 1e-200}, "beyond the range 1e-300"),
 ])
 def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParamError, match=needle):
@@ -105,3 +108,23 @@ def test_cli_bad_family_param_is_one_line_exit_2() -> None:
     assert res.exit_code == 2
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "p" in lines[0] and "1.5" in lines[0]
+
+
+def test_adam_theta_t_is_graded_as_precisely_as_the_step() -> None:
+    # θ₀ = 1 and Δθ = −1e-3: 0.1% of θ_T is as large as the whole step, so a relative tolerance would
+    # accept θ₀ itself ("no step") and every misconception's θ. θ_T is graded to 0.1% of Δθ instead.
+    from quizgen.grading import accepts
+
+    dtheta, theta_t = answers("optim.adam_step", grads=[5], decoupled=False, **ADAM)
+    assert not accepts(theta_t, 1.0)
+    assert not accepts(theta_t, 1.0 - 3.16e-3)  # the no-bias-correction step
+    assert accepts(theta_t, 1.0 + float(f"{dtheta.value:.3e}"))  # θ₀ + Δθ to 4 figures
+
+
+def test_natural_gradient_skips_an_overflowing_f_times_g_distractor() -> None:
+    # F⁻¹g = 1e-290 is fine, but F·g = 1e310 is beyond float range: no such distractor, no OverflowError.
+    # (No check(): torch's Bernoulli clamps p to its float eps, so its Fisher is off at p = 1e-300.)
+    p = load_registry().get("optim.natural_gradient").problem(0, {"family": "bernoulli_p", "p": 1e-300,
+                                                                  "grad": [1e10]})
+    assert p.answers[0].value == pytest.approx(1e-290)
+    assert [d.value for d in p.distractors] == [1e10]
