@@ -16,7 +16,7 @@ from quizgen.export.lms import NumericRange, answer_parts, num_text, numeric_ran
 from quizgen.model import Problem
 from quizgen.registry import AREA_ORDER, area_title
 from quizgen.render.html import inline_html, md_to_html
-from quizgen.render.numbers import plain, plain_value
+from quizgen.render.numbers import plain, sig_figures
 
 
 def _range_note(r: NumericRange, unit: str | None) -> str:
@@ -65,12 +65,12 @@ def _common(q: Any, p: Problem, name: str, question_html: str) -> None:
 def _numerical(quiz: Any, p: Problem, name: str) -> None:
     from lxml import etree
 
-    a = p.answers[0]
-    r = numeric_range(a, a.value)  # type: ignore[arg-type]
+    a, _, value = answer_parts(p)[0]  # the only graded number (a vector of length 1 too)
+    r = numeric_range(a, value)
     q = etree.SubElement(quiz, "question", type="numerical")
     _common(q, p, name, md_to_html(p.question) + _unit_hint(p))
     ans = etree.SubElement(q, "answer", fraction="100", format="moodle_auto_format")
-    _sub(ans, "text", num_text(r.center if r.factor else r.value))
+    _sub(ans, "text", num_text(r.center if r.factor else value))
     _sub(ans, "tolerance", repr(float(r.margin)))
     _text(ans, "feedback", "<p>Correct.</p>" + _range_note(r, a.unit), cdata=True, format="html")
     units = etree.SubElement(q, "units")
@@ -103,9 +103,30 @@ def _cloze(quiz: Any, p: Problem, name: str) -> None:
     _common(q, p, name, md_to_html(p.question) + "".join(rows))
 
 
+def _choice_labels(p: Problem) -> list[tuple[str, str | None]]:
+    """(text, why) for the right answer (why None) and each distinct distractor, with enough
+    significant figures that no two choices print alike; empty if none can be told apart."""
+    a = p.answers[0]
+
+    def text(v: Any, extra: int) -> str:
+        vals = v if isinstance(v, list) else [v]
+        body = ", ".join(plain(x, min(17, sig_figures(a, x) + extra)) for x in vals)
+        return f"[{body}]" if isinstance(v, list) else body
+
+    for extra in range(0, 12):
+        choices: list[tuple[str, str | None]] = [(text(a.value, extra), None)]
+        choices += [(text(d.value, extra), d.why) for d in p.distractors]
+        if len({c for c, _ in choices}) == len(choices):
+            return choices
+    return []
+
+
 def _multichoice(quiz: Any, p: Problem, name: str) -> None:
     from lxml import etree
 
+    choices = _choice_labels(p)
+    if len(choices) < 2:
+        return
     a = p.answers[0]
     q = etree.SubElement(quiz, "question", type="multichoice")
     _common(q, p, name + " (multiple choice)", md_to_html(p.question))
@@ -113,18 +134,10 @@ def _multichoice(quiz: Any, p: Problem, name: str) -> None:
     _sub(q, "shuffleanswers", "true")
     _sub(q, "answernumbering", "abc")
     unit = f" {a.unit}" if a.unit else ""
-    right = etree.SubElement(q, "answer", fraction="100", format="html")
-    _sub(right, "text", plain_value(a.value) + unit)
-    _text(right, "feedback", "<p>Correct.</p>", cdata=True, format="html")
-    seen = {plain_value(a.value)}
-    for d in p.distractors:
-        label = plain_value(d.value)
-        if label in seen:
-            continue
-        seen.add(label)
-        wrong = etree.SubElement(q, "answer", fraction="0", format="html")
-        _sub(wrong, "text", label + unit)
-        _text(wrong, "feedback", f"<p>{inline_html(d.why)}</p>", cdata=True, format="html")
+    for label, why in choices:
+        ans = etree.SubElement(q, "answer", fraction="0" if why else "100", format="html")
+        _sub(ans, "text", label + unit)
+        _text(ans, "feedback", f"<p>{inline_html(why)}</p>" if why else "<p>Correct.</p>", cdata=True, format="html")
 
 
 def _category(quiz: Any, path: str) -> None:
@@ -147,7 +160,7 @@ def moodle_xml(spec: DeckSpec, built: Sequence[Built], multichoice: bool = False
         current = None
         for b in ordered:
             p0 = b.problem
-            if kind == "multichoice" and not p0.distractors:
+            if kind == "multichoice" and len(_choice_labels(p0)) < 2:
                 continue
             area = area_title(p0.area) + (" (multiple choice)" if kind == "multichoice" else "")
             base = f"$course$/top/quizgen/{_cat_name(spec.name)}/{_cat_name(area)}"

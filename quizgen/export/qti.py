@@ -72,7 +72,7 @@ def _ok(r: NumericRange, exp: int) -> bool:
 
 def choose_scale(r: NumericRange, unit: str | None) -> Scaled:
     """The power of 1000 closest to 1 that keeps the answer inside Canvas's precision."""
-    for exp in sorted(range(-24, 25, 3), key=abs):
+    for exp in sorted(range(-300, 301, 3), key=abs):
         if _ok(r, exp):
             break
     else:
