@@ -85,6 +85,10 @@ def run_checks(ids: list[str], dirs: tuple[str, ...], seeds: int, start: int = 0
     if jobs <= 1:
         return [_worker(t) for t in tasks]
     import multiprocessing as mp
+    import os
 
+    # One BLAS/OpenMP thread per worker: J workers × N threads on N cores only thrash.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     with mp.get_context("spawn").Pool(jobs) as pool:
         return pool.map(_worker, tasks, chunksize=1)

@@ -16,15 +16,19 @@ from quizgen.cli import get_registry
 @click.option("--start", type=click.IntRange(min=0), default=0, show_default=True, help="First seed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes.")
+@click.option("--measured", is_flag=True,
+              help="Also check the measured bench.* generators (runs benchmarks; needs torch).")
 @click.pass_context
-def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs: int) -> None:
+def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs: int, measured: bool) -> None:
     """Draw N seeds per generator, run each self-check (an independent recomputation) and the
     invariants (params in range, distractors wrong, JSON round trip); exit 1 on any failure.
+    Without IDs: every computed generator (add --measured for the bench.* ones).
 
     \b
     Examples:
       quizgen check --seeds 200
       quizgen check flops.matmul llm.kv_cache_bytes --seeds 1000 --jobs 2
+      quizgen check --measured --seeds 5
     """
     from rich.console import Console
     from rich.table import Table
@@ -32,7 +36,7 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
     from quizgen.stress import run_checks
 
     reg = get_registry(ctx)
-    chosen = [reg.get(i).id for i in ids] if ids else reg.ids()
+    chosen = [reg.get(i).id for i in ids] if ids else [g.id for g in reg if measured or not g.measured]
     dirs = tuple(str(d) for d in (ctx.find_root().obj or {}).get("generator_dirs", ()))
     results = run_checks(chosen, dirs, seeds, start, jobs)
     con = Console()
