@@ -26,9 +26,15 @@ Mat = list[list[Fraction]]
 # -- exact linear algebra on Fractions (small matrices) ----------------------------------------
 
 
+def dec(x: int | float | Fraction) -> Fraction:
+    """The number the learner reads, exactly: a float is taken as its shortest decimal (0.1 is 1/10),
+    not as its binary value, because the question prints that decimal."""
+    return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+
+
 def fmat(a: Sequence[Sequence[int | float]]) -> Mat:
-    """A matrix of exact Fractions (floats are taken at their exact binary value)."""
-    return [[Fraction(x) for x in row] for row in a]
+    """A matrix of exact Fractions, floats read as the decimals shown (see :func:`dec`)."""
+    return [[dec(x) for x in row] for row in a]
 
 
 def transpose(a: Mat) -> Mat:
@@ -135,7 +141,12 @@ def matvec(a: Mat, v: list[Fraction]) -> list[Fraction]:
 # -- formatting ----------------------------------------------------------------------------
 
 
-def entry_tex(x: Fraction | int | float) -> str:
+def entry_tex(x: Fraction | int | float | str) -> str:
+    if isinstance(x, str):  # already formatted
+        return x
+    if isinstance(x, float) and "e" in repr(x):  # 1e-05 → 1 × 10^{-5}
+        mant, exp = repr(x).split("e")
+        return f"{mant.removesuffix('.0')} \\times 10^{{{int(exp)}}}"
     if isinstance(x, Fraction):
         if x.denominator == 1:
             return str(x.numerator)
@@ -146,7 +157,7 @@ def entry_tex(x: Fraction | int | float) -> str:
     return str(x) if isinstance(x, int) else repr(x)
 
 
-def mat_tex(a: Sequence[Sequence[Fraction | int | float]]) -> str:
+def mat_tex(a: Sequence[Sequence[Fraction | int | float | str]]) -> str:
     body = " \\\\ ".join(" & ".join(entry_tex(x) for x in row) for row in a)
     return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
 
@@ -176,6 +187,49 @@ def _int_matrix(rng: Rng, rows: int, cols: int, lo: int = -9, hi: int = 9) -> li
 
 
 def sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
+    """Singular values of A, largest first; exactly 0 past the exact rank of A.
+
+    Small integer matrices that are not too ill-conditioned (all drawn ones) use one-sided Jacobi in
+    floats (:func:`_jacobi_sigmas`). Anything else (decimal entries, huge or tiny entries, κ above
+    1e6, where float Jacobi loses digits or overflows) uses an mpmath SVD of the exact entries at a
+    precision that grows with κ. Both are pure Python, so the result is the same on every machine.
+    """
+    key = tuple(tuple(row) for row in a)
+    return list(_sigmas_cached(key))
+
+
+@functools.lru_cache(maxsize=256)
+def _sigmas_cached(a: tuple[tuple[int | float, ...], ...]) -> tuple[float, ...]:
+    k = min(len(a), len(a[0]))
+    r = rank(fmat(a))
+    if r == 0:
+        return (0.0,) * k
+    if all(isinstance(x, int) and abs(x) <= 2**20 for row in a for x in row):
+        s = _jacobi_sigmas(a)
+        if s[r - 1] > 0 and s[0] / s[r - 1] <= 1e6:
+            return tuple(s[:r]) + (0.0,) * (k - r)
+    return _mp_sigmas(fmat(a), r)
+
+
+def _mp_sigmas(m: Mat, r: int) -> tuple[float, ...]:
+    """The singular values of the exact matrix m (rank r > 0) by mpmath, with 30 digits to spare
+    beyond log10 κ, so that σ_r is right to far below the grading tolerance."""
+    import mpmath
+
+    k = min(len(m), len(m[0]))
+    dps = 40
+    while True:
+        with mpmath.workdps(dps):
+            mm = mpmath.matrix([[mpmath.mpf(x.numerator) / x.denominator for x in row] for row in m])
+            sv = mpmath.svd_r(mm, compute_uv=False)
+            vals = sorted((sv[i] for i in range(len(sv))), reverse=True)
+            need = int(mpmath.log10(vals[0] / vals[r - 1])) + 30 if vals[r - 1] > 0 else 2 * dps
+            if need <= dps:
+                return tuple(float(v) for v in vals[:r]) + (0.0,) * (k - r)
+        dps = need + 10
+
+
+def _jacobi_sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
     """Singular values of A, largest first, by one-sided (Hestenes) Jacobi in pure Python.
 
     AᵀA is never formed, and Jacobi has high relative accuracy even for the smallest σ. Only
@@ -211,13 +265,17 @@ def sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
 
 def gram_eigen_bounds(a: Sequence[Sequence[int | float]]) -> list[float]:
     """Eigenvalues of AᵀA from its exact characteristic polynomial (sympy, rational arithmetic),
-    with each real root isolated to an interval of width 1e-18; smallest first."""
+    with each real root isolated to an interval far narrower than the smallest root; smallest first."""
     import sympy
 
-    m = sympy.Matrix([[sympy.Rational(Fraction(x).numerator, Fraction(x).denominator) for x in row] for row in a])
+    m = sympy.Matrix([[sympy.Rational(dec(x).numerator, dec(x).denominator) for x in row] for row in a])
+    g = m.T * m
     lam = sympy.Symbol("lam")
-    poly = sympy.Poly((m.T * m).charpoly(lam).as_expr(), lam)
-    ivals = poly.intervals(eps=sympy.Rational(1, 10**18))
+    poly = sympy.Poly(g.charpoly(lam).as_expr(), lam)
+    # λmin ≥ det(G) / tr(G)^(n−1): isolate every root to a width far below the smallest one
+    n, tr, dt = g.shape[0], g.trace(), g.det()
+    floor = dt / tr ** (n - 1) if dt > 0 else sympy.Rational(1)
+    ivals = poly.intervals(eps=min(sympy.Rational(1, 10**18), floor / 10**15))
     roots: list[float] = []
     for (lo, hi), mult in ivals:
         roots += [float((lo + hi) / 2)] * mult
@@ -235,11 +293,33 @@ SHAPES = ((2, 2),) * 8 + ((3, 2), (4, 2), (5, 2), (6, 2), (3, 2)) + ((3, 3),) * 
     ((4, 4),) * 2
 
 
+ENTRY_MIN, ENTRY_MAX = 1e-100, 1e100
+
+
+def _entries_in_range(a: Sequence[Sequence[int | float]], why: str) -> None:
+    """Entries far outside float64's comfortable range make σ², κ² or the answer overflow."""
+    for row in a:
+        for x in row:
+            if x != 0 and not ENTRY_MIN <= abs(x) <= ENTRY_MAX:
+                raise ParamError(f"matrix entries must be 0 or between 1e-100 and 1e100 in magnitude (got {x}): "
+                                 f"rescale the matrix ({why})")
+
+
+def _kappa_in_range(a: Sequence[Sequence[int | float]], power: int) -> None:
+    """κ₂(A)^power must be a finite float64 (σmin > 0 is checked before, with the exact rank)."""
+    s = sigmas(a)
+    if math.log10(s[0]) - math.log10(s[-1]) > 300 / power:
+        what = "κ₂(A)" if power == 1 else f"κ₂(A)^{power}"
+        raise ParamError(f"matrix is too close to rank-deficient: {what} is above 1e300 and overflows float64; "
+                         "change an entry")
+
+
 def _full_column_rank(p: Params) -> None:
     a = p["matrix"]
     rows, cols = len(a), len(a[0])
     if cols > 12:
         raise ParamError(f"matrix must have at most 12 columns (got {cols})")
+    _entries_in_range(a, "κ does not change when A is scaled")
     if rows < cols:
         raise ParamError(f"matrix must have at least as many rows as columns (got {rows}×{cols}): a wide "
                          "matrix has a null space, so σmin = 0 and κ is infinite; transpose it")
@@ -261,18 +341,51 @@ def _draw_conditioned(rng: Rng, kappa_max: float) -> list[list[int]]:
     raise DrawError("no well-posed integer matrix in 500 tries")
 
 
+def exact_tex(x: Fraction) -> str:
+    """A rational for math: exact when short (an integer, or the terminating decimal of products of
+    decimal entries such as 1.0001² = 1.00020001), else 12 significant figures."""
+    d = x.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if x.denominator == 1 or d != 1:
+        out = entry_tex(x)
+    else:
+        k = 0
+        while (x * 10**k).denominator != 1:
+            k += 1
+        digits = str(abs(x.numerator * 10**k // x.denominator)).rjust(k + 1, "0")
+        out = ("-" if x < 0 else "") + digits[:-k] + "." + digits[-k:]
+    return out if len(out) <= 40 else _sci_tex(x, 12)
+
+
+def _sci_tex(x: Fraction, sig: int) -> str:
+    """``m \\times 10^{e}`` to ``sig`` figures, also for rationals beyond float64's range."""
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    e = len(str(ax.numerator)) - len(str(ax.denominator))
+    if ax >= Fraction(10) ** e * 10:
+        e += 1
+    while ax < Fraction(10) ** e:
+        e -= 1
+    mant = f"{float(ax / Fraction(10) ** e):.{sig - 1}f}".rstrip("0").rstrip(".")
+    return ("-" if x < 0 else "") + (mant if e == 0 else f"{mant} \\times 10^{{{e}}}")
+
+
 def _gram_story(a: Sequence[Sequence[int | float]]) -> str:
     """A sentence with AᵀA and its eigenvalues (closed form for two columns)."""
     g = matmul(transpose(fmat(a)), fmat(a))
     s = sigmas(a)
     lams = [x * x for x in s]
-    head = f"\\[A^T A = {mat_tex(g)}\\]"
-    if len(g) == 2:
-        t, d = g[0][0] + g[1][1], g[0][0] * g[1][1] - g[0][1] * g[1][0]
-        disc = t * t - 4 * d
-        return (f"{head} For a 2×2 symmetric matrix with trace \\(t = {entry_tex(t)}\\) and determinant "
-                f"\\(d = {entry_tex(d)}\\), \\(\\lambda_{{\\pm}} = \\frac{{t \\pm \\sqrt{{t^2 - 4d}}}}{{2}} = "
-                f"\\frac{{{entry_tex(t)} \\pm \\sqrt{{{entry_tex(disc)}}}}}{{2}}\\), so \\(\\lambda_{{\\max}} = "
+    head = f"\\[A^T A = {mat_tex([[exact_tex(x) for x in row] for row in g])}\\]"
+    t, d = g[0][0] + g[-1][-1], g[0][0] * g[-1][-1] - g[0][-1] * g[-1][0]
+    disc = t * t - 4 * d
+    if len(g) == 2 and all("times" not in exact_tex(x) for x in (t, d, disc)):
+        return (f"{head} For a 2×2 symmetric matrix with trace \\(t = {exact_tex(t)}\\) and determinant "
+                f"\\(d = {exact_tex(d)}\\), \\(\\lambda_{{\\pm}} = \\frac{{t \\pm \\sqrt{{t^2 - 4d}}}}{{2}} = "
+                f"\\frac{{{exact_tex(t)} \\pm \\sqrt{{{exact_tex(disc)}}}}}{{2}}\\), so \\(\\lambda_{{\\max}} = "
                 f"{tex(lams[0])}\\) and \\(\\lambda_{{\\min}} = {tex(lams[-1])}\\).")
     listed = ", ".join(f"\\({tex(x)}\\)" for x in lams)
     return f"{head} Its eigenvalues (the roots of its characteristic polynomial) are {listed}."
@@ -295,6 +408,7 @@ class ConditionNumber(Generator):
 
     def validate(self, p: Params) -> None:
         _full_column_rank(p)
+        _kappa_in_range(p["matrix"], 1)
 
     def solve(self, p: Params) -> list[Answer]:
         s = sigmas(p["matrix"])
@@ -317,26 +431,29 @@ class ConditionNumber(Generator):
         import mpmath
 
         a = p["matrix"]
-        k = float(answers[0].value)
+        k = float(answers[0].values[0])
         out = []
         if len(a) == len(a[0]) > 1:  # mpmath: pure Python, so the distractor is the same on every machine
-            with mpmath.workdps(30):
-                ev = [abs(e) for e in mpmath.eig(mpmath.matrix([[mpmath.mpf(x) for x in row] for row in a]),
-                                                 left=False, right=False)]
+            with mpmath.workdps(30 if k < 1e6 else 30 + int(math.log10(k))):
+                m = fmat(a)
+                ev = [abs(e) for e in mpmath.eig(mpmath.matrix([[mpmath.mpf(x.numerator) / x.denominator for x in row]
+                                                                for row in m]), left=False, right=False)]
                 ratio = float(max(ev) / min(ev))
             out.append(Distractor(ratio, "uses |λmax/λmin| of A: that equals κ only for normal (e.g. symmetric) "
                                          "matrices"))
         out.append(Distractor(k * k, "squares κ: that is the condition number of AᵀA"))
-        return keep_wrong(answers[0], out)
+        return keep_wrong(answers[0], [d for d in out if math.isfinite(d.value)])  # type: ignore[arg-type]
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         import numpy as np
 
         a = p["matrix"]
-        assert_close("numpy.linalg.cond", answers[0].value, float(np.linalg.cond(np.array(a, dtype=float))),
-                     rtol=1e-9)
+        k = float(answers[0].values[0])
+        if k < 1e8:  # LAPACK's σmin is good to about κ·ε relative; beyond that only the exact check counts
+            assert_close("numpy.linalg.cond", k, float(np.linalg.cond(np.array(a, dtype=float))),
+                         rtol=max(1e-9, 1e-14 * k))
         lam = gram_eigen_bounds(a)
-        assert_close("sympy: √(λmax/λmin) of AᵀA", answers[0].value, math.sqrt(lam[-1] / lam[0]), rtol=1e-6)
+        assert_close("sympy: √(λmax/λmin) of AᵀA", answers[0].value, math.sqrt(lam[-1]) / math.sqrt(lam[0]), rtol=1e-6)
 
 
 class NormalEquationsCondition(Generator):
@@ -356,6 +473,7 @@ class NormalEquationsCondition(Generator):
 
     def validate(self, p: Params) -> None:
         _full_column_rank(p)
+        _kappa_in_range(p["matrix"], 2)
 
     def solve(self, p: Params) -> list[Answer]:
         s = sigmas(p["matrix"])  # never form AᵀA in floats: its small eigenvalues lose digits
@@ -676,10 +794,16 @@ class Pseudoinverse(Generator):
             raise ParamError(f"matrix must have at most 8 columns (got {len(a[0])})")
         if len(b) != len(a):
             raise ParamError(f"b must have one entry per row of the matrix ({len(a)}) (got {len(b)} entries)")
+        _, x = self._exact(p)
+        for v in x:
+            if v != 0 and not Fraction(1, 10**300) < abs(v) < 10**300:
+                lg = round(math.log10(abs(v.numerator)) - math.log10(v.denominator))
+                raise ParamError(f"b gives x = A⁺b an entry of about 1e{lg} with this matrix, beyond float64's "
+                                 "1e-300…1e300: rescale the matrix or b")
 
     def _exact(self, p: Params) -> tuple[Mat, list[Fraction]]:
         ap = pinv(fmat(p["matrix"]))
-        return ap, matvec(ap, [Fraction(x) for x in p["b"]])
+        return ap, matvec(ap, [dec(x) for x in p["b"]])
 
     def solve(self, p: Params) -> list[Answer]:
         _, x = self._exact(p)
@@ -718,7 +842,7 @@ class Pseudoinverse(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         a = fmat(p["matrix"])
-        b = [Fraction(v) for v in p["b"]]
+        b = [dec(v) for v in p["b"]]
         basic = basic_lstsq(a, b)
         return keep_wrong(answers[0], [
             Distractor([float(v) for v in basic], "a least-squares solution with the free variables set to 0, "
@@ -731,8 +855,8 @@ class Pseudoinverse(Generator):
         import sympy
 
         a, b = p["matrix"], p["b"]
-        m = sympy.Matrix([[sympy.nsimplify(Fraction(v)) for v in row] for row in a])
-        x = m.pinv() * sympy.Matrix([sympy.nsimplify(Fraction(v)) for v in b])
+        m = sympy.Matrix([[sympy.Rational(str(v)) for v in row] for row in a])  # the decimals shown
+        x = m.pinv() * sympy.Matrix([sympy.Rational(str(v)) for v in b])
         assert_close("sympy Matrix.pinv() b", answers[0].value, [float(v) for v in x], rtol=1e-12, atol=1e-12)
         lst = np.linalg.lstsq(np.array(a, dtype=float), np.array(b, dtype=float), rcond=None)[0]
         assert_close("numpy.linalg.lstsq (minimum norm)", answers[0].value, [float(v) for v in lst], rtol=1e-9,
@@ -749,7 +873,7 @@ class LowrankError(Generator):
     """
 
     id = "linalg.lowrank_error"
-    version = 1
+    version = 2
     title = "What is the best rank-k approximation error?"
     tags = ("svd", "low-rank")
     params = (
@@ -776,6 +900,7 @@ class LowrankError(Generator):
         a, k = p["matrix"], p["k"]
         if len(a[0]) > 12:
             raise ParamError(f"matrix must have at most 12 columns (got {len(a[0])})")
+        _entries_in_range(a, "the errors scale with it")
         if k >= min(len(a), len(a[0])):
             raise ParamError(f"k must be < min(rows, columns) = {min(len(a), len(a[0]))} (got {k}): a rank-k "
                              "approximation with k that large is exact")
@@ -854,6 +979,8 @@ class DetExp(Generator):
         tr = sum(Fraction(a[i][i]) for i in range(len(a)))
         if tr > 700:
             raise ParamError(f"matrix trace must be at most 700 (got {float(tr):g}): e^(tr A) overflows float64")
+        if tr < -700:
+            raise ParamError(f"matrix trace must be at least -700 (got {float(tr):g}): e^(tr A) underflows float64")
 
     def solve(self, p: Params) -> list[Answer]:
         a = p["matrix"]
@@ -881,17 +1008,28 @@ class DetExp(Generator):
 
         a = p["matrix"]
         with mpmath.workdps(30):
-            entrywise = float(mpmath.det(mpmath.matrix([[mpmath.exp(mpmath.mpf(x)) for x in row] for row in a])))
-        return keep_wrong(answers[0], [
-            Distractor(_exp(det(fmat(a))), "gives exp(det A): the identity is det(exp A) = exp(tr A)"),
+            ea = [[mpmath.exp(mpmath.mpf(x)) for x in row] for row in a]
+            try:
+                entrywise = float(mpmath.det(mpmath.matrix(ea)))
+            except (TypeError, ZeroDivisionError):  # mpmath's LU fails on a singular matrix (equal columns)
+                entrywise = float(det(ea))  # type: ignore[arg-type]
+        ds = [
+            Distractor(_exp(det([[Fraction(x) for x in row] for row in a])),
+                       "gives exp(det A): the identity is det(exp A) = exp(tr A)"),
             Distractor(entrywise, "exponentiates entry by entry; the matrix exponential is the power series Σ Aᵏ/k!"),
-        ])
+        ]
+        # user matrices with large entries can push a misconception's value out of float64
+        return keep_wrong(answers[0], [d for d in ds if math.isfinite(d.value)])  # type: ignore[arg-type]
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         import numpy as np
         import scipy.linalg
 
         a = np.array(p["matrix"], dtype=float)
-        assert_close("numpy.linalg.det(scipy.linalg.expm(A))", answers[0].value,
-                     float(np.linalg.det(scipy.linalg.expm(a))), rtol=1e-9)
+        # det(exp A) = det(exp(A / 2^s))^(2^s): scaling keeps expm finite when entries are large
+        s = max(0, math.ceil(math.log2(max(1.0, float(np.abs(a).sum(axis=0).max())))))
+        sign, logdet = np.linalg.slogdet(scipy.linalg.expm(a / 2**s))
+        require(sign > 0, "det(exp(A)) must be positive")
+        assert_close("log of numpy.linalg.det(scipy.linalg.expm(A))", math.log(float(answers[0].values[0])),
+                     float(logdet) * 2**s, rtol=0, atol=1e-9 * max(1.0, abs(float(logdet)) * 2**s))
 

@@ -122,3 +122,67 @@ def test_det_exp() -> None:
     assert p.answer.value == pytest.approx(math.exp(0.7), rel=1e-12)
     with pytest.raises(ParamError, match=r"matrix must be square \(got 2×3\)"):
         REG.get("linalg.det_exp").problem(0, {"matrix": [[1, 0, 0], [0, 1, 0]]})
+
+
+# -- review fixes: ill-conditioned and decimal matrices, float range ------------------------
+
+
+def test_condition_number_ill_conditioned_decimal() -> None:
+    # A = [[1, 1], [1, 1 + δ]] is symmetric: κ = λmax/λmin = λmax²/δ = 4/δ + 2 + δ/4 for the decimal δ = 1e-15
+    # (float Jacobi gave 3.64e15; the float64 value of 1.000000000000001 would give 3.60e15)
+    p = problem("linalg.condition_number", matrix=[[1, 1], [1, 1.000000000000001]])
+    assert p.answer.value == pytest.approx(4e15 + 2, rel=1e-12)
+    assert "\\frac{9007199254740997}" not in p.solution  # AᵀA is shown with the decimals, not binary fractions
+
+
+@pytest.mark.parametrize(("gen_id", "matrix", "match"), [
+    ("linalg.condition_number", [[1e200, 0], [0, 1]], r"matrix entries must be 0 or between 1e-100 and 1e100"),
+    ("linalg.condition_number", [[1e-170, 0], [0, 1]], r"matrix entries must be 0 or between"),
+    ("linalg.normal_equations_condition", [[1e-90, 0], [0, 1e90]], r"κ₂\(A\)\^2 is above 1e300"),
+])
+def test_condition_number_float_range(gen_id: str, matrix: Any, match: str) -> None:
+    with pytest.raises(ParamError, match=match):
+        REG.get(gen_id).problem(0, {"matrix": matrix})
+
+
+def test_condition_number_extreme_but_valid() -> None:
+    assert problem("linalg.condition_number", matrix=[[1e-90, 0], [0, 1e90]]).answer.value == pytest.approx(1e180)
+    assert problem("linalg.normal_equations_condition",
+                   matrix=[[1e-50, 0], [0, 1e50]]).answer.value == pytest.approx(1e200)
+
+
+def test_lowrank_error_rank_deficient_is_exactly_zero() -> None:
+    p = problem("linalg.lowrank_error", matrix=[[1, 2], [2, 4], [3, 6]], k=1)
+    assert p.answer.value == [0.0, 0.0]
+    assert accepts(p.answer, [0, 0])
+    # rank 2: the third singular value is exactly 0 (float Jacobi printed 2.49e-16)
+    q = problem("linalg.lowrank_error", matrix=[[6, -6, -3], [8, 1, -4], [8, -7, -4]], k=1)
+    assert "e-16" not in q.solution and "10^{-16}" not in q.solution
+    r = problem("linalg.lowrank_error", matrix=[[1e-90, 0], [0, 1e-90]], k=1)  # underflowed to 0 before
+    assert r.answer.value == pytest.approx([1e-90, 1e-90], rel=1e-12)
+
+
+def test_pseudoinverse_decimal_entries_and_range() -> None:
+    p = problem("linalg.pseudoinverse", matrix=[[0.1, 0.2], [0.3, 0.4]], b=[1, 2])
+    assert p.answer.value == [0.0, 5.0]  # A⁻¹ = [[-20, 10], [15, -5]] for the decimals shown
+    with pytest.raises(ParamError, match=r"b gives x = A⁺b an entry of about 1e600"):
+        REG.get("linalg.pseudoinverse").problem(0, {"matrix": [[1e-300, 0], [0, 1]], "b": [1e300, 2]})
+
+
+def test_det_exp_singular_entrywise_exp_and_range() -> None:
+    # two equal columns: exp entry by entry is singular, which crashed mpmath.det (seed 1339)
+    p = problem("linalg.det_exp", matrix=[[-0.7, -0.7, -0.1], [0.9, 0.9, 0.9], [0.2, 0.2, 0.4]])
+    assert p.answer.value == pytest.approx(math.exp(0.6), rel=1e-12)
+    assert REG.get("linalg.det_exp").problem(1339).answer.value == pytest.approx(math.exp(0.6), rel=1e-12)
+    with pytest.raises(ParamError, match=r"matrix trace must be at least -700 \(got -1000\)"):
+        REG.get("linalg.det_exp").problem(0, {"matrix": [[-800, 0], [0, -200]]})
+    q = problem("linalg.det_exp", matrix=[[300, 400], [400, 300]])  # exp entry by entry overflows: no inf
+    assert all(math.isfinite(d.value) for d in q.distractors)  # type: ignore[arg-type]
+
+
+def test_linalg_cli_range_error_is_one_line() -> None:
+    r = CliRunner().invoke(cli, ["show", "linalg.lowrank_error", "--param", "matrix=[[1e200,0],[0,1e200]]",
+                                 "--param", "k=1"])
+    assert r.exit_code == 2
+    assert r.output.startswith("error: --param matrix=[[1e200,0],[0,1e200]]: matrix entries must be")
+    assert r.output.count("\n") == 1

@@ -185,3 +185,87 @@ def test_lipschitz_alone_selects_the_fixed_point_method() -> None:
     p = REG.get("numerics.ode_stability_limit").problem(5, {"lipschitz": 2})
     assert p.params["method"] == "implicit_euler_fixed_point"
     assert p.answer.value == 0.5
+
+
+# -- review fixes: grading, wording and extreme parameters ----------------------------------
+
+
+def test_ulp_accepts_a_typed_decimal() -> None:
+    p = problem("numerics.ulp", value=207, dtype="float64")
+    assert p.answer.value == 2.0**-45
+    assert accepts(p.answer, 2.842e-14)  # what a person types for 2^-45
+    assert not accepts(p.answer, 1.421e-14) and not accepts(p.answer, 2.0**-52)
+    assert not any(accepts(p.answer, d.value) for d in p.distractors)
+
+
+def test_ulp_float64_decimal_is_not_called_representable() -> None:
+    p = problem("numerics.ulp", value=0.1, dtype="float64")
+    assert "representable as it is" not in p.solution
+    assert "float64 nearest to v" in p.solution
+
+
+def test_float_round_states_the_subnormal_convention() -> None:
+    p = problem("numerics.float_round", value=4.6e-8, dtype="float16")
+    assert "no flush to zero" in p.question
+    assert p.answer.value == 2.0**-24
+
+
+def test_float_round_overflow_message_names_the_value_exactly() -> None:
+    with pytest.raises(ParamError, match=r"below 3\.4028235677973366e38 .*\(got 3\.4028236e38\)"):
+        REG.get("numerics.float_round").problem(0, {"value": 3.4028236e38, "dtype": "float32"})
+
+
+def test_sum_order_large_sums_are_graded_in_the_dtype() -> None:
+    # float32 spacing is 8 near 1e8: both orders give 1e8, and 100000002 (exact arithmetic) is wrong
+    p = problem("numerics.sum_order", a=1e8, b=1, c=1, dtype="float32")
+    assert p.answer.value == [100000000, 100000000]
+    assert not accepts(p.answer, [100000002, 100000002])
+    assert any(d.value == [100000002, 100000002] for d in p.distractors)
+    assert "is exact" not in p.solution.split("Right")[0]  # a + b = 100000001 is rounded, not exact
+
+
+def test_cancellation_expm1_above_two_does_not_cite_sterbenz() -> None:
+    p = problem("numerics.cancellation", op="expm1", x=1, dtype="bfloat16")
+    assert p.answer.value[0] == 1.71875  # type: ignore[index]
+    assert "Sterbenz" not in p.solution
+
+
+def test_ode_heun_uses_plain_frac() -> None:
+    p = problem("numerics.ode_step", method="heun", lam=-10, h=0.25, steps=10)
+    assert "\\tfrac" not in p.question + p.solution
+    q = problem("numerics.ode_stability_limit", method="heun", lam=-4)
+    assert "\\tfrac" not in q.question + q.solution
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"method": "implicit_euler", "lam": -100, "h": 1, "steps": 10000}, r"steps must be at most 149 here .*underflows"),
+    ({"method": "euler", "lam": -100, "h": 0.0099, "steps": 10000}, r"steps must be at most 150 here"),
+    ({"method": "heun", "lam": -1e200, "h": 1, "steps": 3}, r"h must be smaller in magnitude here"),
+])
+def test_ode_step_out_of_float_range(params: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParamError, match=match):
+        REG.get("numerics.ode_step").problem(0, params)
+
+
+def test_ode_step_growing_and_flat_problems() -> None:
+    p = problem("numerics.ode_step", method="euler", lam=0, h=1, steps=3)
+    assert p.answer.value == 1.0
+    q = problem("numerics.ode_step", method="euler", lam=9, h=0.1, steps=1000)  # e^900 overflows, 1.9^1000 not
+    assert q.answer.value == pytest.approx(1.9**1000, rel=1e-12)
+    assert all(math.isfinite(d.value) for d in q.distractors)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("params", [{"method": "euler", "lam": -1e-310}, {"lipschitz": 1e-320}])
+def test_ode_stability_limit_overflow(params: dict[str, Any]) -> None:
+    with pytest.raises(ParamError, match="would overflow float64"):
+        REG.get("numerics.ode_stability_limit").problem(0, params)
+
+
+def test_max_exact_integer_rejects_off_by_one() -> None:
+    # EXACT would be relaxed to rtol 1e-4 at 2^24 and accept 16777215 and 16777217, the mistakes asked about
+    p = problem("numerics.max_exact_integer", dtype="float32")
+    n, first = p.answers
+    assert accepts(n, 16777216) and accepts(n, 1.6777216e7)
+    assert not accepts(n, 16777215) and not accepts(n, 16777217)
+    assert accepts(first, 16777217) and not accepts(first, 16777216)
+    assert any(d.value == 16777215 for d in p.distractors)

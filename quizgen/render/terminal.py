@@ -61,7 +61,7 @@ def _matrix_text(m: re.Match[str]) -> str:
 def math_to_text(t: str) -> str:
     t = _MATRIX.sub(_matrix_text, t)
     for _ in range(4):  # nested constructs
-        t = re.sub(r"\\frac" + _BRACE + _BRACE, lambda m: f"({m.group(1)})/({m.group(2)})", t)
+        t = re.sub(r"\\[dt]?frac" + _BRACE + _BRACE, lambda m: f"({m.group(1)})/({m.group(2)})", t)
         t = re.sub(r"\\sqrt" + _BRACE, lambda m: f"√({m.group(1)})", t)
         t = re.sub(r"\\(?:text|mathrm|operatorname|mathbf|mathit|textbf|boldsymbol|mathsf|mathcal|mathtt)" + _BRACE,
                    lambda m: m.group(1), t)
