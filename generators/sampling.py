@@ -7,6 +7,7 @@ bubbles, importance weights, control variates and MCMC effective sample size. Ex
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -55,6 +56,16 @@ def _keep(head: Answer, ds: list[Distractor]) -> list[Distractor]:
     return out
 
 
+_BIG = Fraction(10) ** 300
+_TINY = 1 / _BIG
+
+
+def _fits(*xs: Fraction | int | float) -> bool:
+    """Whether every exact value is 0 or between 1e-300 and 1e300 in size: it then converts to a double
+    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits."""
+    return all(x == 0 or _TINY <= abs(Fraction(x)) <= _BIG for x in xs)
+
+
 def _rho_below_one(p: Params) -> None:
     if p["rho"] >= 1:
         raise ParamError(f"rho must be in (-1, 1) (got {p['rho']}): at |rho| = 1 the variance factor is 0 "
@@ -90,9 +101,19 @@ class McSampleSize(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         sigma = fixed["sigma"] if "sigma" in fixed else rng.nice(0.1, 10, 2)
         z = fixed["z"] if "z" in fixed else rng.choice([1, 1, 1.96, 2.576])
+        if "eps" in fixed:
+            return {"sigma": sigma, "eps": fixed["eps"], "z": z}
         zs = z * sigma
-        eps = rng.nice(max(0.001, zs / 1000), max(0.0012, min(1, zs / 3.2)), 1)  # n between ~10 and 10⁶
-        return {"sigma": sigma, "eps": eps, "z": z}
+        lo, hi = max(0.001, zs / 1000), max(0.0012, min(1, zs / 3.2))  # n between ~10 and 10⁶
+        if lo >= hi:  # a user's σ or z far outside the draw range: keep n in range, let ε leave it
+            lo, hi = zs / 1000, zs / 3.2
+        return {"sigma": sigma, "eps": rng.nice(lo, hi, 1), "z": z}
+
+    def validate(self, p: Params) -> None:
+        if not _fits(self._exact(p), _q(p["z"]) * _q(p["sigma"]) / _q(p["eps"])):
+            raise ParamError(f"eps={plain(p['eps'])} with sigma={plain(p['sigma'])} and z={plain(p['z'])} needs "
+                             "more than 1e300 samples (or the ratio zσ/ε is below 1e-300), which a double cannot "
+                             "hold; use a larger eps")
 
     @staticmethod
     def _exact(p: Params) -> Fraction:
@@ -138,12 +159,13 @@ class McSampleSize(Generator):
         # The defining property, in exact arithmetic: n is the first sample size with z·σ/√n ≤ ε.
         zs2, e2 = (_q(z) * _q(sigma)) ** 2, _q(eps) ** 2
         require(n * e2 >= zs2 and (n - 1) * e2 < zs2, f"n={n} is not the smallest n with z·σ/√n ≤ ε")
-        # Simulate 4000 estimates at that n: samples σ(E − 1), E ~ Exp(1); their sum is Gamma(n), drawn exactly.
+        # Simulate 16000 estimates at that n: samples σ(E − 1), E ~ Exp(1); their sum is Gamma(n), drawn exactly.
         rng = _np_rng(self.id, p)
-        estimates = sigma * (rng.gamma(n, size=4000) / n - 1.0)
+        estimates = sigma * (rng.gamma(n, size=16_000) / n - 1.0)
         sd = float(np.std(estimates, ddof=1))
-        # The SD of 4000 estimates is off by ≤ 2.2% (one SD, worst case n = 1); 10% is 4.5 SDs there and
-        # 8 SDs for n ≥ 25, where the rounding up of n moves the SE by less than 2%.
+        # The sample SD of N estimates with kurtosis κ = 3 + 6/n is off by √((κ − 1)/(4N)) (one SD): ≤ 1.1% at
+        # the worst case n = 1, so 10% is more than 8 SDs; for n ≥ 25, where rounding n up moves the SE by less
+        # than 2% from ε/z, the 8% left is still 9 SDs.
         assert_close("SD of simulated estimates vs σ/√n", sigma / math.sqrt(n), sd, rtol=0.1)
         if n >= 25:
             assert_close("SD of simulated estimates vs ε/z", eps / z, sd, rtol=0.1)
@@ -185,6 +207,11 @@ class HutchinsonVariance(Generator):
                 if a[i][j] != a[j][i]:
                     raise ParamError(f"matrix must be symmetric (got A[{i}][{j}] = {a[i][j]} but "
                                      f"A[{j}][{i}] = {a[j][i]})")
+        fro, diag = self._sums(p)
+        if not _fits(fro, diag, fro - diag, 2 * fro, 2 * (fro - diag) / p["m"], 2 * fro / p["m"]):
+            raise ParamError("matrix entries are too extreme for double precision (‖A‖_F² or the variance is beyond "
+                             "1e300 or below 1e-300 in size); use entries between about 1e-100 and 1e100 in size (or "
+                             "0), and m below 1e100")
 
     @staticmethod
     def _sums(p: Params) -> tuple[Fraction, Fraction]:
@@ -253,9 +280,25 @@ class HutchinsonVariance(Generator):
             require(abs(float(quad.mean()) - float(np.trace(a))) <= 1e-9 * (1 + float(np.abs(a).sum())),
                     "the Rademacher estimator must be unbiased")
             var = float(quad.var())
+        elif n <= 8:
+            # Gauss–Hermite with 3 nodes per coordinate integrates any polynomial of degree ≤ 5 in each coordinate
+            # exactly against the standard normal, and (zᵀAz)² has degree ≤ 4 in each: the exact variance over
+            # all 3ⁿ grid points, with no formula for it assumed.
+            nodes, weights = np.polynomial.hermite_e.hermegauss(3)
+            weights = weights / weights.sum()
+            grid = np.array(list(itertools.product(nodes, repeat=n)))
+            w = np.prod(np.array(list(itertools.product(weights, repeat=n))), axis=1)
+            quad = np.einsum("ki,ij,kj->k", grid, a, grid)
+            mean = float(w @ quad)
+            require(abs(mean - float(np.trace(a))) <= 1e-9 * (1 + float(np.abs(a).sum())),
+                    "the Gaussian estimator must be unbiased")
+            var = float(w @ (quad - mean) ** 2)
         else:
-            # Isserlis: Var(zᵀAz) = 2 tr(A²) = 2 Σ λᵢ², from the eigenvalues.
-            var = 2 * float(np.sum(np.linalg.eigvalsh(a) ** 2))
+            # Rotate to A's eigenbasis: zᵀAz = Σ λᵢ yᵢ² with yᵢ independent N(0, 1), so the variance is
+            # Σ λᵢ² Var(χ²₁), with Var(χ²₁) taken from scipy rather than assumed.
+            from scipy import stats
+
+            var = float(np.sum(np.linalg.eigvalsh(a) ** 2)) * float(stats.chi2(1).var())
         assert_close(f"{p['probe']} variance by an independent route", answers[0].value, var / m, rtol=1e-9,
                      atol=1e-12)
 
@@ -297,7 +340,7 @@ class ErrorScaling(Generator):
     """
 
     id = "sampling.error_scaling"
-    version = 1
+    version = 2
     title = "By what factor must n grow to cut the integration error k-fold?"
     tags = ("monte-carlo", "quasi-monte-carlo", "convergence-rate")
     params = (
@@ -309,11 +352,21 @@ class ErrorScaling(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         return {"k": rng.choice([2, 4, 10, 100]), "method": rng.choice(["mc", "qmc"])}
 
+    def validate(self, p: Params) -> None:
+        if p["k"] > 1e150:
+            raise ParamError(f"k must be at most 1e150 (got {plain(p['k'])}): k² would overflow double precision")
+
+    @staticmethod
+    def _qmc_factor(k: float) -> float:
+        """Grading factor for the QMC answer k: 2 for the log factors, but below √k so that neither the MC
+        answer k² (a factor k above) nor "no growth" 1 (a factor k below) passes when k < 4."""
+        return min(2.0, math.sqrt(k))
+
     def solve(self, p: Params) -> list[Answer]:
         k = _q(p["k"])
         if p["method"] == "mc":
             return [Answer("growth factor of n", _num(k**2), None, EXACT)]
-        return [Answer("growth factor of n", _num(k), None, Tolerance(factor=2.0))]
+        return [Answer("growth factor of n", _num(k), None, Tolerance(factor=self._qmc_factor(p["k"])))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         k, method = p["k"], p["method"]
@@ -329,7 +382,8 @@ class ErrorScaling(Generator):
                     "integrand; give the standard rate and ignore log factors")
             s = ("Quasi-Monte Carlo points fill the cube evenly, so by the Koksma–Hlawka inequality the error is "
                  "\\(O((\\log n)^d / n)\\), about \\(n^{-1}\\) up to logs: "
-                 f"\\[n' / n \\approx k = {tex(growth)}\\] (graded within a factor of 2, because of the log factors). "
+                 f"\\[n' / n \\approx k = {tex(growth)}\\] (graded within a factor of "
+                 f"{plain(self._qmc_factor(k))}, because of the log factors). "
                  "Randomly scrambled Sobol points on smooth integrands often do even better (RMSE near "
                  "\\(n^{-3/2}\\)), while plain Monte Carlo would need \\(k^2\\).")
         q = (f"You estimate an integral with {what}. By what factor must the number of points \\(n\\) grow to "
@@ -384,12 +438,19 @@ class SoapBubble(Generator):
     def _moments(d: int, sigma: float) -> tuple[float, float]:
         import mpmath
 
-        with mpmath.workdps(40):  # d − mean² cancels ~log10(d) digits: keep plenty
+        # ln Γ((d+1)/2) − ln Γ(d/2) cancels ~log10(d) digits and d − mean² as many again: keep 30 beyond that.
+        with mpmath.workdps(max(40, 30 + 2 * len(str(d)))):
             half = mpmath.mpf(d) / 2
             mean = mpmath.sqrt(2) * mpmath.exp(mpmath.loggamma(half + mpmath.mpf(1) / 2) - mpmath.loggamma(half))
             sd = mpmath.sqrt(d - mean**2)
             s = mpmath.mpf(repr(float(sigma)))
             return float(s * mean), float(s * sd)
+
+    def validate(self, p: Params) -> None:
+        d, sigma = p["d"], p["sigma"]
+        if d > 10**100 or not _fits(Fraction(sigma) / 2, Fraction(sigma) * (math.isqrt(d) + 1)):
+            raise ParamError(f"sigma={plain(sigma)} and d={plain(d)} give a length beyond 1e300 or below 1e-300, "
+                             "which a double cannot hold; use sigma between 1e-100 and 1e100 and d below 1e100")
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("mean, SD of ‖x‖", list(self._moments(p["d"], p["sigma"])), None, RTOL)]
@@ -422,10 +483,18 @@ class SoapBubble(Generator):
     def check(self, p: Params, answers: list[Answer]) -> None:
         from scipy import stats
 
-        chi = stats.chi(p["d"])
+        d, sigma = p["d"], p["sigma"]
         mean, sd = answers[0].values
-        assert_close("scipy chi(d).mean()·σ", mean, float(chi.mean()) * p["sigma"], rtol=1e-6)
-        assert_close("scipy chi(d).std()·σ", sd, float(chi.std()) * p["sigma"], rtol=1e-6)
+        if d <= 10**6:
+            chi = stats.chi(d)
+            assert_close("scipy chi(d).mean()·σ", mean, float(chi.mean()) * sigma, rtol=1e-6)
+            assert_close("scipy chi(d).std()·σ", sd, float(chi.std()) * sigma, rtol=1e-6)
+        else:
+            # scipy's chi moments lose about d·1e-16 of relative accuracy; use the large-d expansions
+            # E = √d (1 − 1/(4d) + 1/(32d²) + …) and Var = 1/2 − 1/(8d) + O(1/d²) instead (error < 1e-12 here).
+            assert_close("√d (1 − 1/(4d) + 1/(32d²))·σ", mean,
+                         math.sqrt(d) * (1 - 1 / (4 * d) + 1 / (32 * d * d)) * sigma, rtol=1e-9)
+            assert_close("√(1/2 − 1/(8d))·σ", sd, math.sqrt(0.5 - 1 / (8 * d)) * sigma, rtol=1e-9)
 
 
 class EffectiveSampleSize(Generator):
@@ -454,6 +523,11 @@ class EffectiveSampleSize(Generator):
     def validate(self, p: Params) -> None:
         if sum(p["weights"]) <= 0:
             raise ParamError(f"weights must not all be 0 (got {p['weights']})")
+        s1, s2 = self._ess(p)
+        if not _fits(s1, s1 * s1, s2):
+            raise ParamError("weights are too extreme for double precision ((Σw)² or Σw² is beyond 1e300 or below "
+                             "1e-300 in size); the ESS does not depend on their scale, so rescale them to between "
+                             "about 1e-100 and 1e100")
 
     @staticmethod
     def _ess(p: Params) -> tuple[Fraction, Fraction]:
@@ -587,6 +661,10 @@ class McmcEss(Generator):
 
     def validate(self, p: Params) -> None:
         _rho_below_one(p)
+        if p["n"] > 10**300 or not _fits(p["n"] * (1 - _q(p["rho"])) / (1 + _q(p["rho"]))):
+            raise ParamError(f"n={plain(p['n'])} with rho={plain(p['rho'])} gives an effective sample size beyond "
+                             "1e300 or below 1e-300, which a double cannot hold; use n below 1e100 and rho not "
+                             "within 1e-100 of ±1")
 
     def solve(self, p: Params) -> list[Answer]:
         rho = _q(p["rho"])

@@ -79,6 +79,41 @@ def _nice_int(rng: Rng, lo: int, hi: int) -> int:
     return min(hi, max(lo, round(rng.nice(lo, hi, 2))))
 
 
+_BIG = Fraction(10) ** 300
+_TINY = 1 / _BIG
+
+
+def _fits(*xs: Fraction | int | float) -> bool:
+    """Whether every exact value is 0 or between 1e-300 and 1e300 in size: it then converts to a double
+    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits."""
+    return all(x == 0 or _TINY <= abs(Fraction(x)) <= _BIG for x in xs)
+
+
+def _tp(x: float | Fraction, sig: int = 4) -> str:
+    """``tex`` in parentheses when negative, for use after an operator: ``0.25 \\times (-2.9)``."""
+    s = tex(x, sig)
+    return f"({s})" if float(x) < 0 else s
+
+
+def _round_sig(x: float, sig: int) -> float:
+    return float(f"{x:.{sig - 1}e}") if x else 0.0
+
+
+def _sig_to_reproduce(parts: Sequence[float | Fraction], combine: Any, target: Sequence[float]) -> int:
+    """The fewest significant figures (4 to 12) to show a worked solution's intermediate ``parts`` with,
+    so that recombining the shown values lands within 1e-4 (a tenth of the grading tolerance) of
+    ``target``. With cancellation (x̄ − ȳ of two close means, ȳ − b·x̄) 4 figures are not enough: a
+    learner who follows the solution's numbers would get an answer that is graded wrong."""
+    for sig in range(4, 13):
+        try:
+            got = combine([_round_sig(float(x), sig) for x in parts])
+        except (ZeroDivisionError, ValueError, OverflowError):
+            continue
+        if all(abs(g - t) <= 1e-4 * abs(t) for g, t in zip(got, target, strict=True)):
+            return sig
+    return 12
+
+
 # -- generators -------------------------------------------------------------------------------------
 
 
@@ -104,6 +139,12 @@ class StandardError(Generator):
         else:
             n = _nice_int(rng, 2, 10**6)
         return {"sigma": sigma, "n": n}
+
+    def validate(self, p: Params) -> None:
+        sigma, n = p["sigma"], p["n"]
+        if n > 10**300 or not 1e-300 <= sigma / math.sqrt(n) <= 1e300:
+            raise ParamError(f"sigma={plain(sigma)} and n={plain(n)} give a standard error outside 1e-300…1e300, "
+                             "which a double cannot hold; use sigma and n below 1e100")
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("standard error", p["sigma"] / math.sqrt(p["n"]), None, RTOL)]
@@ -160,6 +201,11 @@ class SamplesNeeded(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         return {"n": _nice_int(rng, 10, 10**5), "factor": rng.choice([1.5, 2, 3, 4, 5, 10])}
 
+    def validate(self, p: Params) -> None:
+        if p["n"] > 10**300 or not _fits(self._needed(p), p["n"] * _q(p["factor"])):
+            raise ParamError(f"factor={plain(p['factor'])} with n={plain(p['n'])} needs more than 1e300 (or fewer "
+                             "than 1e-300) samples, which a double cannot hold; use n and factor below 1e100")
+
     def _needed(self, p: Params) -> Fraction:
         return p["n"] * _q(p["factor"]) ** 2
 
@@ -200,7 +246,7 @@ class Regression(Generator):
     """
 
     id = "stats.regression"
-    version = 1
+    version = 2
     title = "What are the OLS slope, intercept and correlation r?"
     tags = ("regression", "correlation")
     params = (
@@ -225,12 +271,14 @@ class Regression(Generator):
                 noise = abs(slope) * rng.nice(0.3, 6, 1)
                 y = [round(icpt + slope * v + noise * max(-3.0, min(3.0, rng.normal())), 1) for v in x]
             cand = {"x": x, "y": y}
-            if fixed:
+            if len(fixed) == 2:
                 return cand  # the user's data, as given (validate() judges it)
-            if len(set(y)) < 2 or max(abs(v) for v in y) > 100:
-                continue
-            if 0.2 <= abs(self._fit(x, y)[2]) <= 0.995:
+            if len(set(x)) < 2 or len(set(y)) < 2 or ("y" not in fixed and max(abs(v) for v in y) > 100):
+                continue  # redraw the part the user left free
+            if fixed or 0.2 <= abs(self._fit(x, y)[2]) <= 0.995:
                 return cand
+        if fixed:
+            return cand
         raise DrawError("stats.regression: no data with 0.2 ≤ |r| ≤ 0.995 in 200 tries")
 
     def validate(self, p: Params) -> None:
@@ -241,6 +289,11 @@ class Regression(Generator):
             raise ParamError(f"x must not be constant (got {x}): the slope is undefined")
         if len(set(y)) < 2:
             raise ParamError(f"y must not be constant (got {y}): the correlation r is undefined")
+        mx, my, sxx, syy, sxy = self._sums(x, y)
+        if not _fits(mx, my, sxx, syy, sxy, sxy / sxx, my - sxy / sxx * mx, sxy / syy, mx - sxy / syy * my):
+            raise ParamError("x and y are too extreme for double precision (a mean, centered sum or fitted "
+                             "coefficient is beyond 1e300 or below 1e-300 in size); use values between about "
+                             "1e-100 and 1e100 in size, with differences that are not tiny")
 
     @staticmethod
     def _sums(x: Sequence[float], y: Sequence[float]) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction]:
@@ -254,7 +307,8 @@ class Regression(Generator):
     def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
         mx, my, sxx, syy, sxy = self._sums(x, y)
         slope = sxy / sxx
-        return [float(slope), float(my - slope * mx), float(sxy) / math.sqrt(float(sxx * syy))]
+        r = math.sqrt(float(sxy * sxy / (sxx * syy)))  # r² exactly, so tiny or huge sums cannot overflow
+        return [float(slope), float(my - slope * mx), -r if sxy < 0 else r]
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]), None, RTOL)]
@@ -263,17 +317,22 @@ class Regression(Generator):
         x, y = p["x"], p["y"]
         mx, my, sxx, syy, sxy = self._sums(x, y)
         b, a, r = answers[0].values
+
+        def redo(v: list[float]) -> list[float]:  # the answers from the shown x̄, ȳ, S_xx, S_yy, S_xy and b
+            return [v[4] / v[2], v[1] - v[5] * v[0], v[4] / math.sqrt(v[2] * v[3])]
+
+        k = _sig_to_reproduce([mx, my, sxx, syy, sxy, b], redo, [b, a, r])
         q = (f"Fit \\(y = a + b x\\) by ordinary least squares to these {len(x)} points: "
              f"\\[x = ({_seq(x)})\\] \\[y = ({_seq(y)})\\] "
              "What are the slope \\(b\\), the intercept \\(a\\), and Pearson's correlation \\(r\\)? "
              "Give \\([b, a, r]\\).")
-        s = (f"Means: \\(\\bar{{x}} = {tex(float(mx))}\\), \\(\\bar{{y}} = {tex(float(my))}\\). "
+        s = (f"Means: \\(\\bar{{x}} = {tex(mx, k)}\\), \\(\\bar{{y}} = {tex(my, k)}\\). "
              "Centered sums: "
-             f"\\(S_{{xx}} = \\sum (x_i - \\bar{{x}})^2 = {tex(float(sxx))}\\), "
-             f"\\(S_{{yy}} = \\sum (y_i - \\bar{{y}})^2 = {tex(float(syy))}\\), "
-             f"\\(S_{{xy}} = \\sum (x_i - \\bar{{x}})(y_i - \\bar{{y}}) = {tex(float(sxy))}\\). "
-             f"\\[b = \\frac{{S_{{xy}}}}{{S_{{xx}}}} = \\frac{{{tex(float(sxy))}}}{{{tex(float(sxx))}}} = {tex(b)}\\] "
-             f"\\[a = \\bar{{y}} - b \\bar{{x}} = {tex(float(my))} - ({tex(b)}) \\times {tex(float(mx))} "
+             f"\\(S_{{xx}} = \\sum (x_i - \\bar{{x}})^2 = {tex(sxx, k)}\\), "
+             f"\\(S_{{yy}} = \\sum (y_i - \\bar{{y}})^2 = {tex(syy, k)}\\), "
+             f"\\(S_{{xy}} = \\sum (x_i - \\bar{{x}})(y_i - \\bar{{y}}) = {tex(sxy, k)}\\). "
+             f"\\[b = \\frac{{S_{{xy}}}}{{S_{{xx}}}} = \\frac{{{tex(sxy, k)}}}{{{tex(sxx, k)}}} = {tex(b, k)}\\] "
+             f"\\[a = \\bar{{y}} - b \\bar{{x}} = {tex(my, k)} - {_tp(b, k)} \\times {_tp(mx, k)} "
              f"= {tex(a)}\\] "
              f"\\[r = \\frac{{S_{{xy}}}}{{\\sqrt{{S_{{xx}} S_{{yy}}}}}} = {tex(r)}\\] "
              "The slope is the covariance over the variance of x, i.e. \\(b = r\\, s_y / s_x\\): it equals r only "
@@ -310,7 +369,7 @@ class GaussianUpdate(Generator):
     """
 
     id = "stats.gaussian_update"
-    version = 1
+    version = 2
     title = "What is the posterior for μ after n Gaussian observations?"
     tags = ("bayes", "gaussian", "conjugate-prior")
     params = (
@@ -345,16 +404,33 @@ class GaussianUpdate(Generator):
         mean = (_q(p["mu0"]) * prior_prec + _mean(xs) * data_prec) / (prior_prec + data_prec)
         return prior_prec, data_prec, mean
 
+    def validate(self, p: Params) -> None:
+        prior_prec, data_prec, mean = self._posterior(p)
+        xbar = _mean([_q(v) for v in p["xs"]])
+        if not _fits(prior_prec, data_prec, prior_prec + data_prec, 1 / (prior_prec + data_prec), mean, xbar,
+                     prior_prec * _q(p["mu0"]), data_prec * xbar):
+            raise ParamError(f"sigma0={plain(p['sigma0'])}, sigma_noise={plain(p['sigma_noise'])}, "
+                             f"mu0={plain(p['mu0'])} and xs give precisions or weighted means beyond 1e300 or below "
+                             "1e-300 in size, which a double cannot hold; use standard deviations between 1e-100 "
+                             "and 1e100 and means and observations below 1e100 in size")
+
     def solve(self, p: Params) -> list[Answer]:
         prior_prec, data_prec, mean = self._posterior(p)
-        return [Answer("posterior mean, sd", [float(mean), 1 / math.sqrt(prior_prec + data_prec)], None, RTOL)]
+        sd = math.sqrt(float(1 / (prior_prec + data_prec)))
+        return [Answer("posterior mean, sd", [float(mean), sd], None, RTOL)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         mu0, s0, s, xs = p["mu0"], p["sigma0"], p["sigma_noise"], p["xs"]
         n = len(xs)
         prior_prec, data_prec, _ = self._posterior(p)
+        prec = prior_prec + data_prec
         xbar = float(_mean([_q(v) for v in xs]))
         mean, sd = answers[0].values
+
+        def redo(v: list[float]) -> list[float]:  # the answers from the shown precisions and x̄
+            return [(v[0] * mu0 + v[1] * v[3]) / v[2], 1 / math.sqrt(v[2])]
+
+        k = _sig_to_reproduce([prior_prec, data_prec, prec, xbar], redo, [mean, sd])
         obs = "one observation" if n == 1 else f"{n} independent observations"
         q = (f"An unknown mean \\(\\mu\\) has prior \\(\\mathcal{{N}}(\\mu_0, \\sigma_0^2)\\) with "
              f"\\(\\mu_0 = {tex(mu0, 6)}\\), \\(\\sigma_0 = {tex(s0, 6)}\\). You see {obs} "
@@ -363,12 +439,12 @@ class GaussianUpdate(Generator):
              "Give [mean, sd].")
         s_ = ("The posterior is Gaussian and precisions (inverse variances) add: "
               f"\\[\\frac{{1}}{{\\sigma_n^2}} = \\frac{{1}}{{\\sigma_0^2}} + \\frac{{n}}{{\\sigma^2}} "
-              f"= {tex(float(prior_prec))} + {tex(float(data_prec))} = {tex(float(prior_prec + data_prec))}\\] "
+              f"= {tex(prior_prec, k)} + {tex(data_prec, k)} = {tex(prec, k)}\\] "
               f"so \\(\\sigma_n = {tex(sd)}\\). The mean is the precision-weighted average of the prior mean and "
-              f"the sample mean \\(\\bar{{x}} = {tex(xbar)}\\): "
+              f"the sample mean \\(\\bar{{x}} = {tex(xbar, k)}\\): "
               f"\\[\\mu_n = \\frac{{\\mu_0/\\sigma_0^2 + n\\bar{{x}}/\\sigma^2}}{{1/\\sigma_0^2 + n/\\sigma^2}} "
-              f"= \\frac{{{tex(float(prior_prec))} \\times {tex(mu0, 6)} + {tex(float(data_prec))} \\times "
-              f"{tex(xbar)}}}{{{tex(float(prior_prec + data_prec))}}} = {tex(mean)}\\] "
+              f"= \\frac{{{tex(prior_prec, k)} \\times {_tp(mu0, 6)} + {tex(data_prec, k)} \\times "
+              f"{_tp(xbar, k)}}}{{{tex(prec, k)}}} = {tex(mean)}\\] "
               "Intuition: each observation adds \\(1/\\sigma^2\\) of precision, so with enough data the prior's "
               "weight fades and \\(\\sigma_n \\to \\sigma/\\sqrt{n}\\).")
         return q, s_
@@ -446,6 +522,10 @@ class BetaBernoulli(Generator):
     def validate(self, p: Params) -> None:
         if p["k"] > p["n"]:
             raise ParamError(f"k must be at most n (got k={p['k']}, n={p['n']}): there are only n flips")
+        if not _fits(p["n"] + _q(p["a"]) + _q(p["b"]), *self._estimates(p)):
+            raise ParamError(f"n={plain(p['n'])}, a={plain(p['a'])} and b={plain(p['b'])} are too large for double "
+                             "precision (an estimate or count is beyond 1e300 or below 1e-300 in size); use values "
+                             "below 1e100")
 
     @staticmethod
     def _estimates(p: Params) -> list[Fraction]:
@@ -509,7 +589,7 @@ class PairedVsUnpaired(Generator):
     """
 
     id = "stats.paired_vs_unpaired"
-    version = 1
+    version = 2
     title = "What are the paired and unpaired t statistics for the same data?"
     tags = ("t-test", "paired", "variance-reduction")
     params = (
@@ -526,19 +606,28 @@ class PairedVsUnpaired(Generator):
             spread = rng.nice_uniform(0.05, 0.15, 2)
             effect = rng.nice_uniform(0.01, 0.05, 2)
             noise = rng.nice_uniform(0.01, 0.03, 3)
-            items = [base + spread * rng.normal() for _ in range(n)]
+            # Per-item difficulty shared by both systems; a list the user fixed stands in for it, so the
+            # drawn partner is paired with it item by item.
+            if "x" in fixed:
+                items = [float(v) - effect for v in fixed["x"]]
+            elif "y" in fixed:
+                items = [float(v) for v in fixed["y"]]
+            else:
+                items = [base + spread * rng.normal() for _ in range(n)]
             x = fixed["x"] if "x" in fixed else [_clip01(u + effect + noise * rng.normal()) for u in items]
             y = fixed["y"] if "y" in fixed else [_clip01(u + noise * rng.normal()) for u in items]
             cand = {"x": [float(v) for v in x], "y": [float(v) for v in y]}
-            if fixed:
-                return cand
+            if len(fixed) == 2:
+                return cand  # the user's data, as given (validate() judges it)
             try:
                 self.validate(cand)
             except ParamError:
-                continue
+                continue  # redraw the part the user left free
             t_paired, t_unpaired = self._stats(cand)[:2]
-            if abs(t_paired) > 1.5 * abs(t_unpaired) and 1 <= abs(t_paired) <= 30:
+            if fixed or (abs(t_paired) > 1.5 * abs(t_unpaired) and 1 <= abs(t_paired) <= 30):
                 return cand
+        if fixed:
+            return cand
         raise DrawError("stats.paired_vs_unpaired: no well-correlated draw in 200 tries")
 
     def validate(self, p: Params) -> None:
@@ -550,10 +639,16 @@ class PairedVsUnpaired(Generator):
         if len(set(d)) < 2:
             raise ParamError("the differences x_i − y_i must not all be equal (their SD would be 0 and the paired t "
                              f"infinite); got x={x}, y={y}")
+        _, _, dbar, vd, mx, my, vx, vy = self._exact(p)
+        n = len(x)
+        if not _fits(dbar, vd, mx, my, vx, vy, dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy)):
+            raise ParamError("x and y are too extreme for double precision (a mean, variance or t² is beyond 1e300 "
+                             "or below 1e-300 in size); use scores between about 1e-100 and 1e100 in size, with "
+                             "differences that are not tiny")
 
     @staticmethod
-    def _stats(p: Params) -> tuple[float, float, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
-        """(paired t, unpaired t, d̄, s_d², x̄, ȳ, s_x², s_y²)."""
+    def _exact(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+        """(paired t², unpaired t², d̄, s_d², x̄, ȳ, s_x², s_y²), exact."""
         xs, ys = [_q(v) for v in p["x"]], [_q(v) for v in p["y"]]
         n = len(xs)
 
@@ -564,8 +659,13 @@ class PairedVsUnpaired(Generator):
         d = [a - b for a, b in zip(xs, ys, strict=True)]
         dbar, vd = _mean(d), var(d)
         mx, my, vx, vy = _mean(xs), _mean(ys), var(xs), var(ys)
-        t_paired = float(dbar) / math.sqrt(float(vd / n))
-        t_unpaired = float(mx - my) / math.sqrt(float((vx + vy) / n))
+        return dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy), dbar, vd, mx, my, vx, vy
+
+    def _stats(self, p: Params) -> tuple[float, float, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+        """(paired t, unpaired t, d̄, s_d², x̄, ȳ, s_x², s_y²): each t from its exact square, so no overflow."""
+        tp2, tu2, dbar, vd, mx, my, vx, vy = self._exact(p)
+        t_paired = math.copysign(math.sqrt(float(tp2)), dbar)
+        t_unpaired = math.copysign(math.sqrt(float(tu2)), mx - my)
         return t_paired, t_unpaired, dbar, vd, mx, my, vx, vy
 
     def solve(self, p: Params) -> list[Answer]:
@@ -576,19 +676,25 @@ class PairedVsUnpaired(Generator):
         x, y = p["x"], p["y"]
         n = len(x)
         tp, tu, dbar, vd, mx, my, vx, vy = self._stats(p)
+        sd, sx, sy = math.sqrt(float(vd)), math.sqrt(float(vx)), math.sqrt(float(vy))
+
+        def redo(v: list[float]) -> list[float]:  # both t from the shown d̄, s_d, x̄, ȳ, s_x and s_y
+            return [v[0] / (v[1] / math.sqrt(n)), (v[2] - v[3]) / math.sqrt((v[4] ** 2 + v[5] ** 2) / n)]
+
+        k = _sig_to_reproduce([dbar, sd, mx, my, sx, sy], redo, [tp, tu])
         q = (f"Two models are scored on the same {n} test items (item \\(i\\) gives \\(x_i\\) and \\(y_i\\)): "
              f"\\[x = ({_seq(x)})\\] \\[y = ({_seq(y)})\\] "
              "What are the paired t statistic (on the differences \\(d_i = x_i - y_i\\)) and the unpaired "
              "two-sample t statistic for \\(\\bar{x} - \\bar{y}\\)? Use sample variances (divide by \\(n - 1\\)). "
              "Give [paired t, unpaired t].")
-        s = (f"Paired: the differences have mean \\(\\bar{{d}} = {tex(float(dbar))}\\) and SD "
-             f"\\(s_d = {tex(math.sqrt(float(vd)))}\\): "
+        s = (f"Paired: the differences have mean \\(\\bar{{d}} = {tex(dbar, k)}\\) and SD "
+             f"\\(s_d = {tex(sd, k)}\\): "
              f"\\[t_{{\\text{{paired}}}} = \\frac{{\\bar{{d}}}}{{s_d/\\sqrt{{n}}}} = "
-             f"\\frac{{{tex(float(dbar))}}}{{{tex(math.sqrt(float(vd)))}/\\sqrt{{{n}}}}} = {tex(tp)}\\] "
-             f"Unpaired: \\(\\bar{{x}} = {tex(float(mx))}\\), \\(\\bar{{y}} = {tex(float(my))}\\), "
-             f"\\(s_x = {tex(math.sqrt(float(vx)))}\\), \\(s_y = {tex(math.sqrt(float(vy)))}\\): "
+             f"\\frac{{{tex(dbar, k)}}}{{{tex(sd, k)}/\\sqrt{{{n}}}}} = {tex(tp)}\\] "
+             f"Unpaired: \\(\\bar{{x}} = {tex(mx, k)}\\), \\(\\bar{{y}} = {tex(my, k)}\\), "
+             f"\\(s_x = {tex(sx, k)}\\), \\(s_y = {tex(sy, k)}\\): "
              f"\\[t_{{\\text{{unpaired}}}} = \\frac{{\\bar{{x}} - \\bar{{y}}}}{{\\sqrt{{s_x^2/n + s_y^2/n}}}} "
-             f"= {tex(tu)}\\] "
+             f"= \\frac{{{tex(mx - my, k)}}}{{\\sqrt{{({tex(sx, k)}^2 + {tex(sy, k)}^2)/{n}}}}} = {tex(tu)}\\] "
              "(At equal n the Welch and pooled Student statistics coincide.) Both numerators are the same "
              "difference in means; pairing removes the item-to-item variation that x and y share, so "
              "\\(s_d\\) is far smaller than \\(\\sqrt{s_x^2 + s_y^2}\\) when the scores are correlated.")
@@ -772,7 +878,7 @@ class AurocGaussian(Generator):
     """
 
     id = "stats.auroc_gaussian"
-    version = 1
+    version = 2
     title = "What is the AUROC of two Gaussian score distributions?"
     tags = ("auroc", "gaussian", "classification")
     params = (
@@ -795,8 +901,23 @@ class AurocGaussian(Generator):
         raise DrawError("stats.auroc_gaussian: no draw with AUROC in [0.01, 0.47] ∪ [0.53, 0.99]")
 
     @staticmethod
-    def _z(p: Params) -> float:
-        return (p["mu_a"] - p["mu_b"]) / math.hypot(p["sigma_a"], p["sigma_b"])
+    def _dmu(p: Params) -> Fraction:
+        return _q(p["mu_a"]) - _q(p["mu_b"])
+
+    def _z(self, p: Params) -> float:
+        return float(self._dmu(p)) / math.hypot(p["sigma_a"], p["sigma_b"])
+
+    def validate(self, p: Params) -> None:
+        if not _fits(p["mu_a"], p["mu_b"], self._dmu(p), p["sigma_a"], p["sigma_b"]):
+            raise ParamError(f"mu_a={plain(p['mu_a'])}, mu_b={plain(p['mu_b'])}, sigma_a={plain(p['sigma_a'])} and "
+                             f"sigma_b={plain(p['sigma_b'])} are too extreme for double precision; use values between "
+                             "about 1e-100 and 1e100 in size")
+        z = self._z(p)
+        if not math.isfinite(z) or _phi(z) < 1e-300:
+            what = "overflows" if not math.isfinite(z) else f"= {plain(z)} gives an AUROC Φ(z) below 1e-300"
+            raise ParamError(f"mu_a={plain(p['mu_a'])} and mu_b={plain(p['mu_b'])} are too far apart for these "
+                             f"spreads: z = (μa − μb)/√(σa² + σb²) {what}, which a double cannot hold; use closer "
+                             "means or larger standard deviations")
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("AUROC", _phi(self._z(p)), None, RTOL)]
@@ -804,20 +925,21 @@ class AurocGaussian(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         ma, sa, mb, sb = p["mu_a"], p["sigma_a"], p["mu_b"], p["sigma_b"]
         z = self._z(p)
+        k = _sig_to_reproduce([z], lambda v: [_phi(v[0])], [answers[0].value])  # Φ is steep in the tails
         q = (f"A classifier's scores are \\(A \\sim \\mathcal{{N}}({tex(ma, 6)}, {tex(sa, 6)}^2)\\) on positives and "
              f"\\(B \\sim \\mathcal{{N}}({tex(mb, 6)}, {tex(sb, 6)}^2)\\) on negatives, independently. "
              "What is the AUROC, \\(P(A > B)\\)?")
         s = ("The difference of independent Gaussians is Gaussian, and variances add: "
              "\\(A - B \\sim \\mathcal{N}(\\mu_a - \\mu_b,\\ \\sigma_a^2 + \\sigma_b^2)\\). So "
              f"\\[P(A > B) = \\Phi\\left(\\frac{{\\mu_a - \\mu_b}}{{\\sqrt{{\\sigma_a^2 + \\sigma_b^2}}}}\\right) "
-             f"= \\Phi\\left(\\frac{{{tex(ma - mb, 6)}}}{{\\sqrt{{{tex(sa, 6)}^2 + {tex(sb, 6)}^2}}}}\\right) "
-             f"= \\Phi({tex(z)}) = {tex(answers[0].value)}\\] "
+             f"= \\Phi\\left(\\frac{{{tex(self._dmu(p), 6)}}}{{\\sqrt{{{tex(sa, 6)}^2 + {tex(sb, 6)}^2}}}}\\right) "
+             f"= \\Phi({tex(z, k)}) = {tex(answers[0].value)}\\] "
              "Intuition: standard deviations combine in quadrature, not by adding; AUROC depends only on the "
              "separation in units of that combined spread.")
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        d = p["mu_a"] - p["mu_b"]
+        d = float(self._dmu(p))
         return _keep(answers[0], [
             Distractor(_phi(d / (p["sigma_a"] + p["sigma_b"])), "adds the SDs instead of the variances"),
             Distractor(_phi(d), "ignores the spreads: uses Φ(μa − μb)"),
@@ -828,12 +950,13 @@ class AurocGaussian(Generator):
 
         ma, sa, mb, sb = p["mu_a"], p["sigma_a"], p["mu_b"], p["sigma_b"]
 
-        def integrand(x: float) -> float:  # density of A at x times P(B < x)
-            return float(math.exp(-0.5 * ((x - ma) / sa) ** 2) / (sa * math.sqrt(2 * math.pi))
-                         * special.ndtr((x - mb) / sb))
+        # A = ma + sa·u with u standard normal: P(A > B) = ∫ φ(u) Φ((ma + sa·u − mb)/sb) du. Integrating in u
+        # keeps the integrand O(1) for any scale of the params (the density of A itself overflows for tiny sa).
+        def integrand(u: float) -> float:
+            return float(math.exp(-0.5 * u * u) / math.sqrt(2 * math.pi) * special.ndtr((ma - mb + sa * u) / sb))
 
-        val, _ = integrate.quad(integrand, ma - 40 * sa, ma + 40 * sa, points=[ma], epsabs=0, epsrel=1e-11,
-                                limit=200)
+        kink = min(39.0, max(-39.0, (mb - ma) / sa))  # where Φ's argument crosses 0
+        val, _ = integrate.quad(integrand, -40, 40, points=sorted({0.0, kink}), epsabs=0, epsrel=1e-11, limit=200)
         assert_close("quad ∫ φ_A Φ_B", answers[0].value, val, rtol=1e-6)
 
 
@@ -875,11 +998,23 @@ class SoftmaxTemperature(Generator):
         if p["index"] >= len(p["logits"]):
             raise ParamError(f"index must be less than the number of logits, {len(p['logits'])} "
                              f"(got {p['index']}; it counts from 0)")
+        t = p["T"]
+        scaled = [z / t for z in p["logits"]]
+        if not all(math.isfinite(v) and abs(v) <= 1e300 for v in scaled):
+            raise ParamError(f"T={plain(t)} is too small for these logits: z/T overflows double precision; use a "
+                             "larger T or logits below 1e100 in size")
+        m = max(scaled)
+        log_p = scaled[p["index"]] - m - math.log(math.fsum(math.exp(v - m) for v in scaled))
+        if log_p < math.log(1e-300):
+            raise ParamError(f"T={plain(t)} makes p_{p['index']} = e^{plain(log_p)}, below 1e-300, which a double "
+                             "cannot hold (it would show as 0); use a larger T or another index")
 
     @staticmethod
     def _probs(p: Params, scale: float | None = None) -> list[float]:
         t = p["T"]
         scaled = [z * scale for z in p["logits"]] if scale is not None else [z / t for z in p["logits"]]
+        if not all(math.isfinite(v) for v in scaled):
+            return [math.nan] * len(scaled)  # only a distractor's z·T can overflow (validate() guards z/T)
         m = max(scaled)
         e = [math.exp(v - m) for v in scaled]  # subtract the max: no overflow for any T
         total = math.fsum(e)
@@ -908,10 +1043,9 @@ class SoftmaxTemperature(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         i = p["index"]
-        return _keep(answers[0], [
-            Distractor(self._probs(p, scale=p["T"])[i], "multiplies the logits by T instead of dividing"),
-            Distractor(self._probs(p, scale=1.0)[i], "ignores the temperature (the T = 1 value)"),
-        ])
+        ds = [Distractor(self._probs(p, scale=p["T"])[i], "multiplies the logits by T instead of dividing"),
+              Distractor(self._probs(p, scale=1.0)[i], "ignores the temperature (the T = 1 value)")]
+        return _keep(answers[0], [d for d in ds if math.isfinite(d.value)])  # type: ignore[arg-type]
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         import numpy as np
@@ -932,7 +1066,7 @@ class PriceEquation(Generator):
     """
 
     id = "stats.price_equation"
-    version = 1
+    version = 2
     title = "What is the change in mean trait after selection (Price equation)?"
     tags = ("price-equation", "covariance", "selection")
     params = (
@@ -962,6 +1096,10 @@ class PriceEquation(Generator):
                              "fitness per individual")
         if sum(w) <= 0:
             raise ParamError(f"w must have a positive sum (got w={w}): with no offspring there is no next generation")
+        wbar, zbar, cov = self._parts(p)
+        if not _fits(wbar, zbar, cov, cov / wbar, zbar + cov / wbar):
+            raise ParamError("z and w are too extreme for double precision (a mean or the covariance is beyond 1e300 "
+                             "or below 1e-300 in size); use values between about 1e-100 and 1e100 in size")
 
     @staticmethod
     def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
@@ -978,18 +1116,24 @@ class PriceEquation(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         z, w = p["z"], p["w"]
         wbar, zbar, cov = self._parts(p)
+        dz = answers[0].value
+        k1 = _sig_to_reproduce([cov, wbar], lambda v: [v[0] / v[1]], [dz])
+        offspring = zbar + cov / wbar  # Σwz/Σw
+        k2 = _sig_to_reproduce([offspring, zbar], lambda v: [v[0] - v[1]], [dz])
         q = (f"A population of {len(z)} individuals has trait values \\(z = ({_seq(z)})\\) and fitness "
              f"(number of offspring) \\(w = ({_seq(w)})\\). Each offspring inherits its parent's trait exactly. "
              "By how much does the mean trait change from the parents to the offspring, \\(\\Delta \\bar{z}\\)?")
         s = ("The Price equation with perfect transmission: "
              "\\(\\bar{w}\\,\\Delta \\bar{z} = \\operatorname{Cov}(w, z)\\), with the population covariance "
              "(divide by \\(n\\)). Here "
-             f"\\(\\bar{{w}} = {tex(float(wbar))}\\), \\(\\bar{{z}} = {tex(float(zbar))}\\), "
+             f"\\(\\bar{{w}} = {tex(wbar, k1)}\\), \\(\\bar{{z}} = {tex(zbar, k2)}\\), "
              f"\\(\\operatorname{{Cov}}(w, z) = \\frac{{1}}{{n}}\\sum (w_i - \\bar{{w}})(z_i - \\bar{{z}}) "
-             f"= {tex(float(cov))}\\). "
+             f"= {tex(cov, k1)}\\). "
              f"\\[\\Delta \\bar{{z}} = \\frac{{\\operatorname{{Cov}}(w, z)}}{{\\bar{{w}}}} = "
-             f"\\frac{{{tex(float(cov))}}}{{{tex(float(wbar))}}} = {tex(answers[0].value)}\\] "
-             "Check: the offspring mean is the fitness-weighted parent mean, \\(\\sum w_i z_i / \\sum w_i\\). "
+             f"\\frac{{{tex(cov, k1)}}}{{{tex(wbar, k1)}}} = {tex(dz)}\\] "
+             "Check: the offspring mean is the fitness-weighted parent mean, "
+             f"\\(\\sum w_i z_i / \\sum w_i = {tex(offspring, k2)}\\), and "
+             f"\\({tex(offspring, k2)} - {_tp(zbar, k2)} = {tex(dz)}\\). "
              "Intuition: selection moves the mean trait in proportion to how fitness covaries with it.")
         return q, s
 
@@ -1034,6 +1178,14 @@ class MleVariance(Generator):
             if len(set(data)) >= 2:
                 return {"data": data}
         raise DrawError("stats.mle_variance: every draw was constant")
+
+    def validate(self, p: Params) -> None:
+        m, ss = self._ss(p)
+        n = len(p["data"])
+        if not _fits(m, ss, ss / n, ss / (n - 1)):
+            raise ParamError("data values are too extreme for double precision (the mean or the squared deviations "
+                             "are beyond 1e300 or below 1e-300 in size); use values between about 1e-100 and 1e100 "
+                             "in size, with differences that are not tiny")
 
     @staticmethod
     def _ss(p: Params) -> tuple[Fraction, Fraction]:

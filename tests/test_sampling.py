@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from quizgen.cli import cli
-from quizgen.errors import ParamError
+from quizgen.errors import CheckError, ParamError
 from quizgen.grading import accepts
 from quizgen.model import Answer, Problem
 from quizgen.registry import load_registry
@@ -84,6 +84,42 @@ def test_error_scaling_empirical_slopes() -> None:
     assert slope_qmc <= -1
 
 
+def test_error_scaling_qmc_at_small_k_rejects_the_mc_answer() -> None:
+    # Factor-2 grading would accept k² = 4 (the MC answer) and 1 (no growth) at k = 2; the factor is √k there.
+    p = problem("sampling.error_scaling", k=2, method="qmc")
+    qmc = p.answers[0]
+    assert qmc.value == 2 and qmc.tolerance.factor == pytest.approx(math.sqrt(2))
+    assert not accepts(qmc, 4) and not accepts(qmc, 1)
+    assert accepts(qmc, 2) and accepts(qmc, 1.5)  # 1.5 ≈ 2^(1/1.74), scrambled Sobol's empirical need
+    assert [d.value for d in p.distractors] == [4]
+    assert answers("sampling.error_scaling", k=4, method="qmc")[0].tolerance.factor == 2
+
+
+def test_mc_sample_size_with_sigma_outside_the_draw_range() -> None:
+    # eps was drawn (and could not be) even when the user fixed it: a DrawError traceback before.
+    assert value("sampling.mc_sample_size", sigma=2000, eps=1, z=1) == 4_000_000
+    assert value("sampling.mc_sample_size", sigma=2000, z=1) >= 10
+
+
+def test_hutchinson_gaussian_check_is_independent_of_the_formula() -> None:
+    gen = load_registry().get("sampling.hutchinson_variance")
+    a10 = np.diag([1.0, 2, 3, 0, 0, 0, 0, 0, 0, 1]).tolist()
+    a10[0][9] = a10[9][0] = 2.0
+    for a in ([[2, 1], [1, 3]], [[1, -2, 0], [-2, 3, 1], [0, 1, -1]], a10):  # quadrature (n ≤ 8), eigen (n > 8)
+        p = gen.problem(0, {"matrix": a, "probe": "gaussian", "m": 3})
+        gen.check(p.params, p.answers)
+        wrong = [Answer("variance", float(gen._var(p.params, "rademacher", 3)), None, p.answers[0].tolerance)]
+        with pytest.raises(CheckError):
+            gen.check(p.params, wrong)
+
+
+@pytest.mark.parametrize("d", [10**6 + 1, 10**7, 10**12, 10**30])
+def test_soap_bubble_large_d(d: int) -> None:
+    mean, sd = value("sampling.soap_bubble", d=d, sigma=2)
+    assert mean == pytest.approx(2 * math.sqrt(d) * (1 - 1 / (4 * d)), rel=1e-12)
+    assert sd == pytest.approx(math.sqrt(2), rel=1e-6)
+
+
 def test_soap_bubble_small_d_and_scaling() -> None:
     mean, sd = value("sampling.soap_bubble", d=2, sigma=1)
     assert mean == pytest.approx(math.sqrt(math.pi / 2))  # Rayleigh
@@ -125,6 +161,14 @@ def test_mcmc_ess() -> None:
     ("sampling.control_variate", {"rho": -1}, "rho must be a number with -1 < rho ≤ 1"),
     ("sampling.mcmc_ess", {"rho": 1}, r"rho must be in \(-1, 1\)"),
     ("sampling.mcmc_ess", {"n": 1}, "n must be an integer with n ≥ 2"),
+    # Values a double cannot carry: an error, never a traceback, inf/NaN or a silent 0.
+    ("sampling.mc_sample_size", {"sigma": 1, "eps": 1e-200, "z": 1}, "eps=1e-200"),
+    ("sampling.hutchinson_variance", {"matrix": [[1e200, 1], [1, 1]]}, "too extreme"),
+    ("sampling.hutchinson_variance", {"matrix": [[1e-200, 1e-200], [1e-200, 1]], "probe": "rademacher"},
+     "too extreme"),
+    ("sampling.error_scaling", {"k": 1e200}, "k must be at most 1e150"),
+    ("sampling.soap_bubble", {"sigma": 1e-320}, "sigma=1e-320"),
+    ("sampling.effective_sample_size", {"weights": [1e200, 2e200]}, "rescale"),
 ])
 def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParamError, match=needle):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -119,6 +120,72 @@ def test_mle_variance_parts() -> None:
     assert not accepts(p.answers[0], p.distractors[0].value)
 
 
+def _tex_num(s: str) -> float:
+    """A number as ``tex()`` writes it: ``-2.204``, ``(−2.9)``, ``1\\,234``, ``5.1 \\times 10^{-4}``."""
+    s = s.replace("\\,", "").strip()
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1]
+    m = re.fullmatch(r"(-?)(?:([\d.]+)(?: \\times )?)?(?:10\^\{(-?\d+)\})?", s)
+    assert m, s
+    sign, mant, exp = m.groups()
+    v = (float(mant) if mant else 1.0) * (10.0 ** int(exp) if exp else 1.0)
+    return -v if sign else v
+
+
+_NUM = r"(\(?-?[\d.\\,]+(?: \\times 10\^\{-?\d+\})?\)?)"
+
+
+def _close(got: float, want: float) -> bool:
+    return abs(got - want) <= 1e-3 * abs(want)  # the grading tolerance, rtol 1e-3
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_following_the_solutions_numbers_gives_an_accepted_answer(seed: int) -> None:
+    """Where the answer is a difference of close numbers (ȳ − b·x̄, x̄ − ȳ, offspring − parent mean), the
+    solution shows its intermediates with enough figures that recombining them is graded right."""
+    reg = load_registry()
+    p = reg.get("stats.regression").problem(seed)
+    my, b, mx = (_tex_num(v) for v in re.search(
+        rf"a = \\bar\{{y\}} - b \\bar\{{x\}} = {_NUM} - {_NUM} \\times {_NUM} = ", p.solution).groups())
+    assert _close(my - b * mx, p.answers[0].values[1])
+
+    p = reg.get("stats.paired_vs_unpaired").problem(seed)
+    got = {k: _tex_num(v) for k, v in re.findall(r"\\\(\\?(bar\{[dxy]\}|s_[dxy]) = ([^\\]+)\\\)", p.solution)}
+    n = len(p.params["x"])
+    tu = (got["bar{x}"] - got["bar{y}"]) / math.sqrt((got["s_x"] ** 2 + got["s_y"] ** 2) / n)
+    assert _close(tu, p.answers[0].values[1])
+    assert _close(got["bar{d}"] / (got["s_d"] / math.sqrt(n)), p.answers[0].values[0])
+
+    p = reg.get("stats.price_equation").problem(seed)
+    off, zbar = (_tex_num(v) for v in re.search(rf"and \\\({_NUM} - {_NUM} = ", p.solution).groups())
+    assert _close(off - zbar, p.answers[0].value)
+
+    p = reg.get("stats.gaussian_update").problem(seed)
+    pp, mu0, dp, xbar, prec = (_tex_num(v) for v in re.search(
+        rf"= \\frac\{{{_NUM} \\times {_NUM} \+ {_NUM} \\times {_NUM}\}}\{{{_NUM}\}} = ", p.solution).groups())
+    assert _close((pp * mu0 + dp * xbar) / prec, p.answers[0].values[0])
+
+
+def test_one_fixed_list_gets_a_valid_partner() -> None:
+    # Only x given: y is drawn around a line through it (never constant), and for the paired test it is
+    # drawn item by item from x, so the pairing is real.
+    for seed in range(20):
+        slope, _, r = value("stats.regression", x=[1, 2, 3]) if seed == 0 else \
+            load_registry().get("stats.regression").problem(seed, {"x": [1, 2, 3]}).answers[0].values
+        assert math.isfinite(slope) and -1 <= r <= 1
+        p = load_registry().get("stats.paired_vs_unpaired").problem(seed, {"x": [0.5, 0.6, 0.7, 0.8, 0.9]})
+        assert len(p.params["y"]) == 5
+        assert abs(p.answers[0].values[0]) > abs(p.answers[0].values[1])  # paired t beats unpaired
+
+
+def test_auroc_gaussian_check_is_scale_free() -> None:
+    # The cross-check integrates in standard units, so tiny or huge spreads do not break it.
+    assert value("stats.auroc_gaussian", mu_a=1e-50, sigma_a=1e-50, mu_b=0, sigma_b=1e-50) == \
+        pytest.approx(0.760250, abs=1e-6)
+    assert value("stats.auroc_gaussian", mu_a=-3, sigma_a=0.2, mu_b=3, sigma_b=0.2) == \
+        pytest.approx(0.5 * math.erfc(6 / 0.4), rel=1e-9)  # ≈ 3.6e-100, still exact
+
+
 # -- validation ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("gen_id", "fixed", "needle"), [
     ("stats.standard_error", {"sigma": 0}, r"sigma must be a positive number \(got 0\)"),
@@ -141,6 +208,20 @@ def test_mle_variance_parts() -> None:
     ("stats.price_equation", {"z": [1, 2, 3], "w": [0, 0, 0]}, "w must have a positive sum"),
     ("stats.price_equation", {"w": [1, -1, 2]}, "w\\[1\\] must be a number with w\\[1\\] ≥ 0"),
     ("stats.mle_variance", {"data": [1]}, "at least 2"),
+    # Values a double cannot carry through the solution: an error, never a traceback, inf/NaN or a silent 0.
+    ("stats.standard_error", {"sigma": 1e-300, "n": 10**6}, "sigma=1e-300 and n=1,000,000"),
+    ("stats.samples_needed", {"n": 1, "factor": 1e200}, "factor=1e200"),
+    ("stats.regression", {"x": [1e-200, 2e-200, 3e-200], "y": [1, 2, 4]}, "too extreme"),
+    ("stats.regression", {"x": [1e200, 2e200, 3e200], "y": [1, 2, 4]}, "too extreme"),
+    ("stats.gaussian_update", {"sigma0": 1e-200, "xs": [1]}, "sigma0=1e-200"),
+    ("stats.gaussian_update", {"sigma_noise": 1e-200, "xs": [1]}, "sigma_noise=1e-200"),
+    ("stats.paired_vs_unpaired", {"x": [1e200, 2e200, 3e200], "y": [0, 1, 5]}, "too extreme"),
+    ("stats.auroc_gaussian", {"mu_a": -3, "mu_b": 3, "sigma_a": 0.01, "sigma_b": 0.01}, "below 1e-300"),
+    ("stats.softmax_temperature", {"logits": [1e308, -1e308], "T": 0.5, "index": 0}, "z/T overflows"),
+    ("stats.softmax_temperature", {"logits": [1, 2], "T": 1e-4, "index": 0}, r"p_0 = e\^-10000"),
+    ("stats.price_equation", {"z": [1, 2, 3], "w": [1e-320, 0, 0]}, "too extreme"),
+    ("stats.mle_variance", {"data": [1e200, -1e200]}, "too extreme"),
+    ("stats.mle_variance", {"data": [1e-200, -1e-200]}, "too extreme"),
 ])
 def test_bad_params_raise_param_error(gen_id: str, fixed: dict[str, Any], needle: str) -> None:
     with pytest.raises(ParamError, match=needle):
@@ -152,6 +233,15 @@ def test_cli_bad_param_is_one_line_exit_2() -> None:
     assert res.exit_code == 2
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "k=11" in lines[0] and "n=10" in lines[0]
+
+
+def test_cli_overflowing_logits_are_one_line_exit_2() -> None:
+    # These gave a NaN answer and a traceback before.
+    res = CliRunner().invoke(cli, ["show", "stats.softmax_temperature", "--param", "logits=[1e308,-1e308]",
+                                   "--param", "T=0.5", "--param", "index=0"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "T=0.5" in lines[0]
 
 
 def test_cli_negative_n_exits_2() -> None:
