@@ -1,0 +1,562 @@
+"""``quizgen print``: exam PDFs read back with pypdf, the manifest, LaTeX sources, the HTML practice
+page in headless Chromium, formula errors and the output-folder rules."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quizgen.deck import load_deck, parse_deck
+from quizgen.errors import FormulaError
+from quizgen.export.exam import build_exam
+from quizgen.grading import accepts
+from quizgen.model import Answer, Problem
+from quizgen.registry import Registry
+from quizgen.render.markup import Block, formulas, parse
+from quizgen.render.numbers import fmt_answer, typeable
+from quizgen.render.typst_math import Formula, TypstMath, rewrite
+from tests.conftest import run_cli
+
+pypdf = pytest.importorskip("pypdf")
+
+SEED = 2026
+VERSIONS = 2
+SMALL_SPEC = """
+[deck]
+name = "Small"
+[quiz]
+title = "Quiz #3 & 50% off_ $5 <b> *stars*"
+course = "CS 101 -- {x} ~ ^ C:\\\\temp"
+instructions = "Give each answer with its unit. **Show your work**, e.g. \\\\(2mkn\\\\) FLOP."
+points = 2
+[[items]]
+generator = "flops.matmul"
+count = 3
+[[items]]
+generator = "flops.matmul"
+count = 1
+points = 5
+options = { m = 64 }
+"""
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def norm(s: str) -> str:
+    """PDF text and expected text alike: NFKC, ASCII minus and quotes, no whitespace at all."""
+    s = unicodedata.normalize("NFKC", s).replace("\u2212", "-")
+    s = s.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", "", s)
+
+
+def pdf_pages(path: Path) -> list[str]:
+    return [norm(p.extract_text()) for p in pypdf.PdfReader(path).pages]
+
+
+def prose_tokens(md: str) -> list[str]:
+    """The prose runs of ``md`` (text and code), each whitespace-free, in reading order."""
+    return [t for b in parse(md) for s in b.spans if s.kind != "math" for t in [norm(s.text)] if t]
+
+
+def math_numbers(md: str) -> list[str]:
+    """The numbers written in ``md``'s formulas (``8\\,171`` → ``8171``)."""
+    out = []
+    for tex, _ in formulas(md):
+        t = re.sub(r"\\[,;:! ]|\{,\}", "", tex)
+        out += re.findall(r"\d+(?:\.\d+)?", t)
+    return out
+
+
+def find_in_order(text: str, tokens: list[str], start: int) -> tuple[int, int]:
+    """Positions of the first token and just past the last, each found after the previous one."""
+    pos, first = start, -1
+    for tok in tokens:
+        i = text.find(tok, pos)
+        assert i >= 0, f"{tok!r} not found after position {pos} in …{text[pos:pos + 300]!r}"
+        first = i if first < 0 else first
+        pos = i + len(tok)
+    return (first if first >= 0 else start), pos
+
+
+def check_questions(text: str, problems: list[Problem], with_solutions: bool = False) -> None:
+    """Every question's prose appears in order, and its formulas' numbers within its own stretch."""
+    cursor = 0
+    spans = []
+    for p in problems:
+        first, end = find_in_order(text, prose_tokens(p.question), cursor)
+        spans.append((cursor, first, end))
+        cursor = end
+        if with_solutions:
+            cursor = find_in_order(text, prose_tokens(p.solution), cursor)[1]
+    for i, p in enumerate(problems):
+        lo = spans[i][0]
+        hi = spans[i + 1][1] if i + 1 < len(spans) else len(text)
+        for num in math_numbers(p.question):
+            assert num in text[lo:hi], f"question {i + 1} ({p.id} seed {p.seed}): number {num} missing"
+
+
+def answer_line(a: Answer) -> str:
+    return norm(f"{a.label}: {fmt_answer(a)}")
+
+
+def problem_of(reg: Registry, q: dict[str, Any]) -> Problem:
+    return reg.get(q["id"]).problem(q["seed"], q["options"])
+
+
+# -- the main run: ml-math, 3 versions, every format -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def exam(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("print") / "exam"
+    r = run_cli("print", "ml-math", "--versions", str(VERSIONS), "--seed", str(SEED), "-o", str(out),
+                "--format", "tex", "--format", "html")
+    assert r.returncode == 0, r.stderr
+    return {"dir": out, "stdout": r.stdout, "stderr": r.stderr,
+            "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8"))}
+
+
+def test_files_and_manifest(exam: dict[str, Any], registry: Registry) -> None:
+    d: Path = exam["dir"]
+    names = sorted(p.name for p in d.iterdir())
+    sheets = [f"version-{i:02d}" for i in range(1, VERSIONS + 1)]
+    assert names == sorted([*(s + ".pdf" for s in sheets), *(s + ".tex" for s in sheets), "answer-key.pdf",
+                            "answer-key.tex", "manifest.json", "practice.html"])
+    assert "warning" not in exam["stderr"], exam["stderr"]  # typst warnings (fonts, deprecations) fail
+    assert "wrote" in exam["stdout"]
+    m = exam["manifest"]
+    assert m["seed"] == SEED and m["format"] == "quizgen-print/1" and m["paper"] == "a4"
+    assert [v["version"] for v in m["versions"]] == list(range(1, VERSIONS + 1))
+    assert [v["file"] for v in m["versions"]] == [s + ".pdf" for s in sheets]
+    assert len({v["code"] for v in m["versions"]}) == VERSIONS
+    spec = load_deck("ml-math", registry)
+    for v in m["versions"]:
+        assert len(v["questions"]) == sum(it.count for it in spec.items)
+        for q in v["questions"]:
+            p = problem_of(registry, q)  # regenerating from the manifest gives the same problem
+            assert q["params"] == p.params and q["generator_version"] == p.version
+            assert [{k: a[k] for k in a if k != "text"} for a in q["answers"]] == [a.to_json() for a in p.answers]
+    # versions differ from each other
+    keys = [tuple((q["id"], q["seed"]) for q in v["questions"]) for v in m["versions"]]
+    assert len(set(keys)) == VERSIONS
+
+
+def test_sheets_read_back_match_manifest_and_show(exam: dict[str, Any], registry: Registry) -> None:
+    m = exam["manifest"]
+    texts = []
+    for v in m["versions"]:
+        pages = pdf_pages(exam["dir"] / v["file"])
+        for page in pages:  # seed and version code on every page
+            assert f"seed{SEED}" in page and v["code"] in page
+        text = "".join(pages)
+        texts.append(text)
+        assert norm(m["title"]) in text and "Name" in text and "ID" in text
+        check_questions(text, [problem_of(registry, q) for q in v["questions"]])
+        for q in v["questions"]:  # no answers on a student sheet
+            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"]), q
+    assert len(set(texts)) == VERSIONS
+    # `quizgen show` for the manifest's seed prints the same problem as the sheet
+    q = m["versions"][1]["questions"][0]
+    r = run_cli("show", q["id"], "--seed", str(q["seed"]), "--json",
+                *[f"--param={k}={json.dumps(v)}" for k, v in q["options"].items()])
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert shown["params"] == q["params"]
+    find_in_order(texts[1], prose_tokens(shown["question"]), 0)
+
+
+def test_key_lists_every_version_with_answers_and_solutions(exam: dict[str, Any], registry: Registry) -> None:
+    pages = pdf_pages(exam["dir"] / "answer-key.pdf")
+    assert all(f"seed{SEED}" in p and "answerkey" in p for p in pages)
+    text = "".join(pages)
+    starts = [text.find(norm(f"Version {v['code']}")) for v in exam["manifest"]["versions"]]
+    assert all(s >= 0 for s in starts) and starts == sorted(starts), starts
+    for i, v in enumerate(exam["manifest"]["versions"]):
+        section = text[starts[i]:starts[i + 1] if i + 1 < len(starts) else len(text)]
+        problems = [problem_of(registry, q) for q in v["questions"]]
+        lines = [answer_line(a) for p in problems for a in p.answers]
+        assert lines == [norm(f"{a['label']}: {a['text']}") for q in v["questions"] for a in q["answers"]]
+        _, after_table = find_in_order(section, lines, 0)  # the table to grade from
+        cursor = section.find("Workedsolutions", after_table)
+        assert cursor >= 0
+        for p, q in zip(problems, v["questions"], strict=True):  # then each worked solution
+            cursor = find_in_order(section, [norm(f"{p.id} seed {p.seed}"), *map(answer_line, p.answers),
+                                             *prose_tokens(p.solution)], cursor)[1]
+            assert q["seed"] == p.seed
+
+
+def test_latex_sources(exam: dict[str, Any], tmp_path: Path) -> None:
+    src = (exam["dir"] / "version-01.tex").read_text(encoding="utf-8")
+    key = (exam["dir"] / "answer-key.tex").read_text(encoding="utf-8")
+    m = exam["manifest"]
+    assert src.startswith("% Generated by quizgen") and r"\begin{document}" in src and r"\end{document}" in src
+    assert m["versions"][0]["code"] in src and f"seed {SEED}" in src
+    assert all(v["code"] in key for v in m["versions"])
+    assert "\\VAR{" not in src + key and "\\BLOCK{" not in src + key
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended lmodern)")
+    for name in ("version-01.tex", "answer-key.tex"):
+        shutil.copy(exam["dir"] / name, tmp_path / name)
+        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout[-2000:]
+    text = "".join(pdf_pages(tmp_path / "version-01.pdf"))
+    assert m["versions"][0]["code"] in text
+
+
+# -- a small spec: special characters, points, options, paper, shuffle, solutions ------------------
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Path:
+    spec = tmp_path / "small.toml"
+    spec.write_text(SMALL_SPEC, encoding="utf-8")
+    return spec
+
+
+def test_options_points_paper_solutions(small: Path, tmp_path: Path, registry: Registry) -> None:
+    out = tmp_path / "practice"
+    r = run_cli("print", str(small), "--versions", "2", "--seed", "5", "--paper", "letter", "--solutions",
+                "--points", "3", "--count", "2", "--shuffle", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["solutions"] is True and m["shuffle"] is True and m["paper"] == "letter"
+    v1 = m["versions"][0]
+    assert len(v1["questions"]) == 4  # --count 2 for each of the two items
+    assert sorted(q["points"] for q in v1["questions"]) == [3, 3, 5, 5]  # item points win over --points
+    assert v1["total_points"] == 16
+    assert all(q["params"]["m"] == 64 for q in v1["questions"] if q["item"] == 1)
+    reader = pypdf.PdfReader(out / "version-01.pdf")
+    assert [round(float(x)) for x in reader.pages[0].mediabox[2:]] == [612, 792]
+    text = "".join(norm(p.extract_text()) for p in reader.pages)
+    assert norm("Quiz #3 & 50% off_ $5 <b> *stars*") in text and norm("CS 101 -- {x} ~ ^ C:\\temp") in text
+    assert "Showyourwork" in text and "**" not in text
+    problems = [problem_of(registry, q) for q in v1["questions"]]
+    check_questions(text, problems, with_solutions=True)
+    for p in problems:  # practice sheet: answers printed inline
+        assert answer_line(p.answer) in text
+    # shuffle permutes the same problems; without it the order follows the spec
+    r2 = run_cli("print", str(small), "--versions", "2", "--seed", "5", "--count", "2", "-o", str(tmp_path / "b"))
+    assert r2.returncode == 0, r2.stderr
+    plain = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))["versions"][0]
+    ids = [(q["item"], q["copy"], q["seed"]) for q in plain["questions"]]
+    assert ids == sorted(ids, key=lambda t: (t[0], t[1]))
+    assert sorted(ids) == sorted((q["item"], q["copy"], q["seed"]) for q in v1["questions"])
+
+
+def test_seed_drawn_printed_and_on_every_page(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exam"
+    r = run_cli("print", str(small), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    seed = int(re.search(r"seed (\d+) \(rerun with --seed \1", r.stderr).group(1))  # type: ignore[union-attr]
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == seed
+    for pdf in ("version-01.pdf", "answer-key.pdf"):
+        assert all(f"seed{seed}" in p for p in pdf_pages(out / pdf))
+
+
+def test_versions_are_deterministic_per_version(small: Path, registry: Registry, tmp_path: Path) -> None:
+    spec = load_deck(str(small), registry)
+    five = build_exam(spec, registry, seed=9, versions=5)
+    three = build_exam(spec, registry, seed=9, versions=3)
+    for a, b in zip(five.versions[:3], three.versions, strict=True):
+        assert a.code == b.code and [q.problem for q in a.questions] == [q.problem for q in b.questions]
+    from quizgen.export.printing import write_exam
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_exam(spec, registry, tmp_path / "a", seed=9, versions=2)
+    write_exam(spec, registry, tmp_path / "b", seed=9, versions=2)
+    for name in ("version-01.pdf", "version-02.pdf", "answer-key.pdf", "manifest.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+# -- formulas: conversion, the check, and every generator ------------------------------------------
+
+def test_rewrites() -> None:
+    assert rewrite(r"\lVert x \rVert_2") == r"\left\| x \right\|_2"
+    assert rewrite(r"\left\lVert W \right\rVert") == r"\left\| W \right\|"
+    assert rewrite(r"a \odot b") == "a ⊙ b"
+    assert rewrite(r"\operatorname*{arg\,max}_x") == r"\operatorname*{argmax}_x"
+    assert rewrite(r"\frac{2}{|\lambda|}") == r"\frac{2}{\left|\lambda\right|}"
+    assert rewrite("P(A|B) = P(B|A)") == "P(A|B) = P(B|A)"  # a conditional bar stays
+    assert rewrite(r"\begin{cases}x & x>0\end{cases}") == r"\begin{cases}x & \quad  x>0\end{cases}"
+
+
+def test_number_shapes_give_the_same_typst_as_direct_conversion() -> None:
+    import tex2typst
+
+    texs = [r"x^{12}_{3}", r"A \in \mathbb{R}^{64 \times 128}", r"2mkn = 2 \times 8\,171 = 16\,342\ \text{FLOP}",
+            r"\frac{12}{25} = 0.48", r"\sqrt[3]{27} = 3", r"10^{-3} \approx 0.001", r"x^2 + 3x_1",
+            r"\text{A100 has 40 GB}", r"\frac12", r"e^{-1.5}"]
+    conv = TypstMath(persist=False)
+    got = conv.convert([Formula(t, "test") for t in texs])
+    for t in texs:
+        assert got[t] == tex2typst.tex2typst(rewrite(t)), t
+
+
+@pytest.mark.parametrize(("tex", "msg"), [
+    (r"\foo x", 'test.bad seed 12: formula "\\foo x" does not compile: unknown variable: foo'),
+    (r"\frac{1}{", 'test.bad seed 12: formula "\\frac{1}{" does not compile:'),
+    (r"\color{red}x", 'test.bad seed 12: formula "\\color{red}x" does not compile: unknown variable: color'),
+])
+def test_bad_formula_is_named(tex: str, msg: str) -> None:
+    conv = TypstMath(persist=False)
+    with pytest.raises(FormulaError) as e:
+        conv.convert([Formula("x^2", "test.ok", 1), Formula(tex, "test.bad", 12), Formula("y", "test.ok", 2)])
+    assert str(e.value).startswith(msg), str(e.value)
+
+
+def _every_problem(registry: Registry, seeds: range) -> Iterator[Problem]:
+    for gen in registry:
+        for s in seeds:
+            yield gen.problem(s)
+
+
+def test_every_generator_typesets(registry: Registry, tmp_path: Path) -> None:
+    """All formulas of every registered generator convert, check and compile (PDF and MathML), so
+    new generators are covered without a test of their own."""
+    from quizgen.export.exam import Exam, ExamQuestion, ExamVersion
+    from quizgen.export.html import render_html
+    from quizgen.export.typst import TypstExporter
+
+    problems = list(_every_problem(registry, range(1)))
+    qs = tuple(ExamQuestion(i + 1, p, 1, 0, 0, {}) for i, p in enumerate(problems))
+    ex = Exam("All generators", None, None, "all", "<test>", 1, "a4", False, (ExamVersion(1, "V01-TEST", qs),))
+    out = TypstExporter().render(ex, solutions=True, key=False)
+    assert out.warnings == []
+    text = "".join(norm(p.extract_text()) for p in pypdf.PdfReader(_write(tmp_path / "all.pdf", out.sheets[0])).pages)
+    check_questions(text, problems, with_solutions=True)
+    html = render_html(ex)
+    assert html.count('class="qz-q"') == len(problems)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_markup() -> None:
+    blocks = parse("Count **FLOPs** for `x@y` and \\(AB\\): *fast*.\n\n- one \\(x\\)\n- two\n\\[2mkn\\] after")
+    assert [b.kind for b in blocks] == ["par", "item", "item", "display", "par"]
+    spans = blocks[0].spans
+    assert [(s.kind, s.text, s.bold, s.italic) for s in spans] == [
+        ("text", "Count ", False, False), ("text", "FLOPs", True, False), ("text", " for ", False, False),
+        ("code", "x@y", False, False), ("text", " and ", False, False), ("math", "AB", False, False),
+        ("text", ": ", False, False), ("text", "fast", False, True), ("text", ".", False, False)]
+    assert blocks[3] == Block("display", tex="2mkn")
+    assert [s.text for s in parse("2 * 3 = 6 and a*b")[0].spans] == ["2 * 3 = 6 and a*b"]
+    assert [s.text for s in parse("**unclosed")[0].spans] == ["**unclosed"]
+
+
+# -- errors and the output folder ------------------------------------------------------------------
+
+BAD_GEN = '''
+from quizgen.generator import Generator
+from quizgen.model import Answer
+
+
+class Bad(Generator):
+    id = "test.bad"
+    title = "A generator with a formula Typst cannot take"
+
+    def draw(self, rng, fixed):
+        return {}
+
+    def solve(self, p):
+        return [Answer("x", 1)]
+
+    def render(self, p, answers):
+        return "Fine \\\\(x^2\\\\) then \\\\(\\\\foo x\\\\)?", "No."
+
+    def check(self, p, answers):
+        pass
+'''
+
+
+def test_formula_error_leaves_nothing(tmp_path: Path) -> None:
+    gens = tmp_path / "gens"
+    gens.mkdir()
+    (gens / "bad.py").write_text(BAD_GEN, encoding="utf-8")
+    spec = tmp_path / "bad.toml"
+    spec.write_text('[deck]\nname = "Bad"\n[[items]]\ngenerator = "flops.matmul"\n[[items]]\ngenerator = "test.bad"\n',
+                    encoding="utf-8")
+    out = tmp_path / "exam"
+    r = run_cli("--generators", str(gens), "print", str(spec), "--seed", "1", "-o", str(out))
+    assert r.returncode == 2
+    assert re.fullmatch(r'error: test\.bad seed \d+: formula "\\foo x" does not compile: unknown variable: foo\n',
+                        r.stderr), r.stderr
+    assert "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "gens"]  # no exam/, no temp folder
+    out.mkdir()
+    (out / "version-01.pdf").write_bytes(b"old")
+    r = run_cli("--generators", str(gens), "print", str(spec), "--seed", "1", "-o", str(out))
+    assert r.returncode == 2 and (out / "version-01.pdf").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "exam", "gens"]
+
+
+def test_output_folder_rules(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exam"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = run_cli("print", str(small), "--seed", "1", "-o", str(out))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "already holds other files (notes.txt)" in r.stderr and "--force" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    r = run_cli("print", str(small), "--seed", "1", "--versions", "3", "--force", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "notes.txt").read_text() == "mine" and (out / "version-03.pdf").exists()
+    # a smaller rerun removes our stale files, and only ours
+    r = run_cli("print", str(small), "--seed", "1", "--versions", "1", "--force", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["answer-key.pdf", "manifest.json", "notes.txt",
+                                                     "version-01.pdf"]
+    # a folder holding only our files is rewritten without --force
+    (out / "notes.txt").unlink()
+    assert run_cli("print", str(small), "--seed", "2", "-o", str(out)).returncode == 0
+    assert not [p for p in [*tmp_path.iterdir(), *out.iterdir()] if p.name.startswith(".")]  # no temp folders
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nope-deck"], "unknown deck 'nope-deck'"),
+    (["{small}", "-o", "{tmp}/missing/exam"], "does not exist; create it first"),
+    (["{small}", "-o", "{small}"], "is a file, not a folder"),
+    (["{small}", "--paper", "a3"], "Invalid value for '--paper'"),
+    (["{small}", "--versions", "0"], "Invalid value for '--versions'"),
+    (["{small}", "--format", "docx"], "Invalid value for '--format'"),
+])
+def test_bad_input(small: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    full = [a.format(small=small, tmp=tmp_path) for a in args]
+    if "-o" not in full:
+        full += ["-o", str(tmp_path / "exam")]
+    r = run_cli("print", *full)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "exam").exists()
+
+
+def test_help_has_examples() -> None:
+    r = run_cli("print", "--help")
+    assert r.returncode == 0
+    for flag in ("--versions", "--seed", "--shuffle", "--count", "--points", "--paper", "--solutions",
+                 "--format", "--force", "Examples:"):
+        assert flag in r.stdout
+
+
+# -- the HTML practice page in headless Chromium ---------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+PARSE_CASES: list[tuple[str, str | None, float | None]] = [
+    ("1.5e9", None, 1.5e9), ("3/4", None, 0.75), ("2^30", None, 2.0**30), ("1,500,000", None, 1.5e6),
+    ("\u22123", None, -3), ("1.5 \u00d7 10^9", None, 1.5e9), ("1.5x10^9", None, 1.5e9), ("12%", None, 0.12),
+    ("524288 FLOP", "FLOP", 524288), ("5e9 FLOPs", "FLOP", 5e9), ("0.5 nat", "nats", 0.5),
+    ("6 425 935 872", None, 6425935872), ("(1/3)", None, 1 / 3),
+    ("2**10", None, 1024), ("2\u00b3\u2070", None, 2.0**30), ("10\u207b\u00b3", None, 1e-3),
+    ("\u2248 3e9", None, 3e9), ("1_000", None, 1000), ("-2^2", None, -4), ("2^-3", None, 0.125),
+    ("abc", None, None), ("1,5", None, None), ("", None, None), ("alert(1)", None, None), ("2^", None, None),
+    ("1/0", None, None), ("(1", None, None), ("1e", None, None), ("3 GB", "s", None),
+]
+
+
+def _guesses(a: Answer) -> list[list[float]]:
+    """Typed values around the answer, right and wrong under every tolerance kind."""
+    vals = [float(v) for v in a.values]
+    out = []
+    for f in (1.0, 1 + 3e-5, 1 + 4e-4, 1 + 2e-3, 1.5, 1.99, 2.01, 3.0, -1.0, 0.0):
+        out.append([v * f for v in vals])
+    out.append([v + 1 for v in vals])
+    return out
+
+
+def _run_page(page: Path, tmp_path: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    assert CHROMIUM
+    html = page.read_text(encoding="utf-8")
+    script = (Path(__file__).with_name("print_page_test.js")).read_text(encoding="utf-8")
+    data = json.dumps(payload).replace("</", "<\\/")
+    test_page = tmp_path / "page.html"
+    test_page.write_text(html.replace("</body>", f'<script id="qz-test-data" type="application/json">{data}</script>'
+                                                 f"<script>{script}</script></body>"), encoding="utf-8")
+    r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", test_page.as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    m = re.search(r'<pre id="qz-test-result">(.*?)</pre>', r.stdout, re.S)
+    assert m, f"no result in the page: {r.stderr[-2000:]}"
+    import html as html_mod
+
+    result: dict[str, Any] = json.loads(html_mod.unescape(m.group(1)))
+    return result
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)")
+def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_path: Path) -> None:
+    page = exam["dir"] / "practice.html"
+    html = page.read_text(encoding="utf-8")
+    assert "http://" not in html.replace("http://www.w3.org/1998/Math/MathML", "") and "https://" not in html
+    assert "eval(" not in html and "new Function" not in html
+    v1 = exam["manifest"]["versions"][0]
+    fills = []
+    for q in v1["questions"]:
+        right = [a["text"].removesuffix(f" {a['unit']}") if a["unit"] else a["text"]  # as the key prints it
+                 for a in q["answers"]]
+        wrong = ["; ".join(typeable(x * 100 + 7) for x in a["value"]) if isinstance(a["value"], list)
+                 else typeable(a["value"] * 100 + 7) for a in q["answers"]]
+        fills.append({"li": f"v1-q{q['number']}", "values": right, "expect": "correct"})
+        fills.append({"li": f"v1-q{q['number']}", "values": wrong, "expect": "incorrect"})
+    # the first answer with its unit and thousands separators, as a person would type it
+    a0 = problem_of(registry, v1["questions"][0]).answer
+    if not isinstance(a0.value, list):
+        fills.append({"li": "v1-q1", "values": [fmt_answer(a0)],
+                      "expect": "correct"})
+    answers = [Answer.from_json({k: v for k, v in a.items() if k != "text"})
+               for q in v1["questions"] for a in q["answers"]]
+    grades = [{"answer": {"value": a.values, "tolerance": a.tolerance.to_json()}, "guesses": _guesses(a)}
+              for a in answers]
+    res = _run_page(page, tmp_path, {"parse": PARSE_CASES, "fill": fills, "grades": grades})
+
+    assert res["math"]["count"] > 0 and res["math"]["zeroWidth"] == 0  # MathML laid out
+    assert res["math"]["supRaised"] is True  # superscripts really sit above the baseline
+    for f, got in zip(fills, res["fill"], strict=True):
+        assert got == [f["expect"]] * len(f["values"]), (f, got)
+    for (text, _unit, want), got in zip(PARSE_CASES, res["parse"], strict=True):
+        if want is None:
+            assert isinstance(got, str) and got.startswith("ERR:"), (text, got)
+        else:
+            assert got == pytest.approx(want, rel=1e-12), (text, got)
+    for g, a, got in zip(grades, answers, res["grades"], strict=True):  # JS grading == quizgen.grading
+        want = [accepts(a, guess if isinstance(a.value, list) else guess[0]) for guess in g["guesses"]]
+        assert got == want, (a, g["guesses"], got, want)
+    assert res["version2Visible"] is True
+
+
+def test_html_page_structure(exam: dict[str, Any]) -> None:
+    html = (exam["dir"] / "practice.html").read_text(encoding="utf-8")
+    m = exam["manifest"]
+    assert html.count('class="qz-version"') == VERSIONS
+    assert all(v["code"] in html for v in m["versions"])
+    assert html.count("<math") >= VERSIONS and "\\(" not in html
+    assert "<script src" not in html and "<link" not in html  # self-contained
+
+
+def test_small_spec_parses(registry: Registry) -> None:
+    spec = parse_deck(SMALL_SPEC, registry)
+    assert spec.quiz.title == "Quiz #3 & 50% off_ $5 <b> *stars*"
+
+
+def test_missing_tex2typst_is_a_clear_error(tmp_path: Path) -> None:
+    """On glibc aarch64 there is no tex2typst wheel: print must say so, not crash."""
+    import sys
+
+    code = ("import sys; sys.modules['tex2typst'] = None; from quizgen.cli import main; "
+            f"sys.argv = ['quizgen', 'print', 'ml-math', '--seed', '1', '-o', {str(tmp_path / 'exam')!r}]; main()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("error: printing needs the 'typst' and 'tex2typst' packages")
+    assert "pip install typst tex2typst" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "exam").exists() and list(tmp_path.iterdir()) == []
