@@ -106,7 +106,7 @@ def sig_figures(a: Answer, v: Number) -> int:
         if tol.rtol > 0:
             need = max(need, math.ceil(-math.log10(tol.rtol) - 1e-9) + 1)
         if tol.atol > 0 and v != 0:
-            need = max(need, math.ceil(math.log10(abs(v) / tol.atol) - 1e-9) + 1)
+            need = max(need, math.ceil(math.log10(abs(v)) - math.log10(tol.atol) - 1e-9) + 1)
     return min(need, 17)
 
 
