@@ -13,7 +13,7 @@ from quizgen.checking import assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.grading import accepts
+from quizgen.gentools import keep_wrong
 from quizgen.model import EXACT, Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -21,19 +21,8 @@ from quizgen.rng import Rng
 
 
 def _distinct(head: Answer, cands: list[tuple[Value, str]]) -> list[Distractor]:
-    """Distractors in order, skipping any that ``head`` would accept. Two mistakes that give the same
-    number (MACs and a dropped batch of 2) become one distractor naming both, so that the reason
-    shown is never the wrong one."""
-    out: list[Distractor] = []
-    for value, why in cands:
-        if accepts(head, value):
-            continue
-        same = next((i for i, d in enumerate(out) if d.value == value), None)
-        if same is None:
-            out.append(Distractor(value, why))
-        else:
-            out[same] = Distractor(value, f"{out[same].why}; or {why}")
-    return out
+    """Distractors in order, without any that ``head`` would accept (coinciding mistakes merged)."""
+    return keep_wrong(head, (Distractor(v, why) for v, why in cands), merge=True)
 
 
 MAX_SIZE = 10**12

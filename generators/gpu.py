@@ -16,6 +16,8 @@ from quizgen.checking import assert_close, assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import as_number as _num
+from quizgen.gentools import exact_decimal as _exact
 from quizgen.hardware import A100_40GB, A100_80GB, ARCHS, DEVICES, H100_SXM, KIB, SMArch
 from quizgen.model import EXACT, RTOL, Answer, Distractor, Tolerance
 from quizgen.params import Param
@@ -25,14 +27,8 @@ from quizgen.rng import Rng
 DTYPE_NAMES = {0.5: "INT4", 1: "FP8/INT8", 2: "BF16/FP16", 4: "FP32", 8: "FP64"}
 
 
-def _exact(x: int | float) -> Fraction:
-    """The decimal a person typed, exactly: 0.1 → 1/10 (not the nearest binary float)."""
-    return Fraction(x) if isinstance(x, int) else Fraction(repr(x))
 
 
-def _num(x: Fraction) -> int | float:
-    """An int when the value is whole, else the nearest float."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 def _dtype(b: int | float) -> str:

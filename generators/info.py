@@ -14,6 +14,7 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import exact_decimal as _exact
 from quizgen.model import RTOL, Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -22,9 +23,6 @@ from quizgen.rng import Rng
 LN2 = math.log(2)
 
 
-def _exact(x: int | float) -> Fraction:
-    """The decimal a person typed, exactly: 0.1 → 1/10."""
-    return Fraction(x) if isinstance(x, int) else Fraction(repr(x))
 
 
 def _far(answer: Answer, value: Value) -> bool:

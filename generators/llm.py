@@ -15,7 +15,8 @@ from quizgen.checking import assert_close, assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.grading import accepts
+from quizgen.gentools import as_number as _exact
+from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.model import EXACT, RTOL, Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -29,9 +30,6 @@ REAL_BANDWIDTHS = (900.0, 1555.0, 2039.0, 3350.0, 4800.0, 8000.0)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def _exact(x: Fraction) -> int | float:
-    """An exact int when the value is integral, else a float."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 def _frac(x: int | float) -> Fraction:
@@ -54,14 +52,6 @@ def _count(rng: Rng, lo: float, hi: float, sig: int = 2) -> int:
     return int(rng.nice(lo, hi, sig))
 
 
-def _keep_wrong(answer: Answer, ds: list[Distractor]) -> list[Distractor]:
-    """Drop distractors that coincide with the answer for these params (or with each other)."""
-    out: list[Distractor] = []
-    for d in ds:
-        if accepts(answer, d.value) or any(d.value == o.value for o in out):
-            continue
-        out.append(d)
-    return out
 
 
 def _rejection(rng: Rng, fixed: Mapping[str, Any], make: Callable[[Rng], Params],

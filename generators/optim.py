@@ -15,21 +15,11 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.grading import accepts
+from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
-
-
-def _keep_wrong(answer: Answer, ds: list[Distractor]) -> list[Distractor]:
-    """Drop distractors that coincide with the answer for these params (or with each other)."""
-    out: list[Distractor] = []
-    for d in ds:
-        if accepts(answer, d.value) or any(d.value == o.value for o in out):
-            continue
-        out.append(d)
-    return out
 
 
 def _num(x: float | Fraction, sig: int = 4) -> str:

@@ -16,44 +16,28 @@ from typing import Any
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import ParamError
 from quizgen.generator import Generator, Params
-from quizgen.grading import accepts
+from quizgen.gentools import as_number as _num
+from quizgen.gentools import check_rng as _np_rng
+from quizgen.gentools import exact_decimal as _q
+from quizgen.gentools import keep_wrong as _keep
 from quizgen.model import EXACT, RTOL, Answer, Distractor, Tolerance
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
-from quizgen.rng import Rng, derive_seed
+from quizgen.rng import Rng
 
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _q(x: float) -> Fraction:
-    """The decimal a person typed, exactly: ``_q(0.1) == Fraction(1, 10)`` (not the binary double)."""
-    return Fraction(x) if isinstance(x, int) else Fraction(repr(float(x)))
 
 
-def _num(x: Fraction) -> int | float:
-    """An exact int when the value is whole, else the nearest float."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 def _seq(xs: Sequence[float], sig: int = 6) -> str:
     return ",\\ ".join(tex(x, sig) for x in xs)
 
 
-def _np_rng(gen_id: str, p: Params) -> Any:
-    """A NumPy generator seeded from the params, so every check is deterministic."""
-    import numpy as np
-
-    return np.random.default_rng(derive_seed("check", gen_id, p))
 
 
-def _keep(head: Answer, ds: list[Distractor]) -> list[Distractor]:
-    """Drop distractors that coincide with the answer (or each other) for these params."""
-    out: list[Distractor] = []
-    for d in ds:
-        if accepts(head, d.value) or any(d.value == o.value for o in out):
-            continue
-        out.append(d)
-    return out
 
 
 _BIG = Fraction(10) ** 300

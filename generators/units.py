@@ -14,6 +14,8 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import as_number as _number
+from quizgen.gentools import keep_wrong
 from quizgen.grading import accepts
 from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
 from quizgen.params import Param
@@ -22,17 +24,10 @@ from quizgen.rng import Rng
 
 
 def _distinct(head: Answer, cands: list[tuple[Value, str]]) -> list[Distractor]:
-    """Distractors in order, skipping any that ``head`` would accept or that repeat an earlier one."""
-    out: list[Distractor] = []
-    for value, why in cands:
-        if not accepts(head, value) and all(value != d.value for d in out):
-            out.append(Distractor(value, why))
-    return out
+    """Distractors in order, without any that ``head`` would accept."""
+    return keep_wrong(head, (Distractor(v, why) for v, why in cands))
 
 
-def _number(x: Fraction) -> int | float:
-    """An exact integer stays an int (shown with separators); anything else becomes a float."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 def _whole(x: float) -> int | float:

@@ -1,0 +1,47 @@
+"""Small helpers that generators share: exact decimals, exact-or-float answers, distractor
+filtering and deterministic RNGs for simulation checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from quizgen.grading import accepts
+from quizgen.model import Answer, Distractor
+from quizgen.rng import derive_seed
+
+
+def exact_decimal(x: int | float) -> Fraction:
+    """The decimal a person typed, exactly: ``exact_decimal(0.1) == Fraction(1, 10)`` (not the
+    nearest binary double)."""
+    return Fraction(x) if isinstance(x, int) else Fraction(repr(float(x)))
+
+
+def as_number(x: Fraction) -> int | float:
+    """An exact int when the value is whole, else the nearest float."""
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def keep_wrong(head: Answer, ds: Iterable[Distractor], merge: bool = False) -> list[Distractor]:
+    """Distractors in order, dropping any that ``head`` would accept as right for these params.
+    A repeat of an earlier value is dropped, or with ``merge`` joined to it ("…; or …") so that the
+    reason shown is never the wrong one."""
+    out: list[Distractor] = []
+    for d in ds:
+        if accepts(head, d.value):
+            continue
+        same = next((i for i, o in enumerate(out) if o.value == d.value), None)
+        if same is None:
+            out.append(d)
+        elif merge:
+            out[same] = Distractor(d.value, f"{out[same].why}; or {d.why}")
+    return out
+
+
+def check_rng(gen_id: str, params: Mapping[str, Any]) -> Any:
+    """A NumPy generator seeded from the problem's params, so every simulation check is
+    deterministic."""
+    import numpy as np
+
+    return np.random.default_rng(derive_seed("check", gen_id, params))
