@@ -55,7 +55,7 @@ class Tolerance:
     @classmethod
     def from_json(cls, d: dict[str, float]) -> Tolerance:
         if "factor" in d:
-            return cls(factor=float(d["factor"]))
+            return cls(factor=d["factor"])
         return cls(rtol=d.get("rtol", 0.0), atol=d.get("atol", 0.0))
 
     def describe(self) -> str:

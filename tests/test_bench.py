@@ -14,6 +14,7 @@ from quizgen.bench.harness import time_call
 from quizgen.bench.profile import Profile, load_profile, lookup_or_measure, profile_path, save_profile
 from quizgen.errors import DependencyError, UserError
 from quizgen.registry import Registry
+from quizgen.stress import invariants
 
 from .conftest import run_cli
 
@@ -101,6 +102,7 @@ def test_measured_generators_are_deterministic_given_a_profile(cache: Path, regi
     }[gen_id]}
     p1, p2 = gen.problem(5, fixed), gen.problem(5, fixed)
     assert p1.dumps() == p2.dumps()
+    assert invariants(gen, p1) == []  # JSON round trip, params in range, distractors wrong
     head = p1.answers[0]
     assert head.tolerance.factor == 2
     assert head.measured_on == "Test CPU (2 threads), 2026-01-02"
