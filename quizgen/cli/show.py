@@ -36,9 +36,9 @@ def print_problem(p: Problem) -> None:
         from quizgen.render.numbers import plain_value
 
         t = Text()
-        for d in p.distractors:
-            t.append(f"✗ {plain_value(d.value)}", style="red")
-            t.append(f"  {d.why}\n", style="dim")
+        for i, d in enumerate(p.distractors):
+            t.append(("\n" if i else "") + f"✗ {plain_value(d.value)}", style="red")
+            t.append(f"  {d.why}", style="dim")
         con.print(Panel(t, title="common mistakes", title_align="left", border_style="red"))
 
 
