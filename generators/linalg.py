@@ -15,8 +15,8 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.grading import accepts
-from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
+from quizgen.gentools import keep_wrong
+from quizgen.model import RTOL, Answer, Distractor, Tolerance
 from quizgen.params import Param
 from quizgen.render.numbers import tex
 from quizgen.rng import Rng
@@ -165,17 +165,6 @@ def mat_tex(a: Sequence[Sequence[Fraction | int | float | str]]) -> str:
 def vec_tex(v: Sequence[Fraction | int | float]) -> str:
     return mat_tex([[x] for x in v])
 
-
-def keep_wrong(answer: Answer, ds: list[Distractor]) -> list[Distractor]:
-    """Only the distractors that the answer's tolerance rejects, without duplicates."""
-    out: list[Distractor] = []
-    seen: list[Value] = []
-    for d in ds:
-        if accepts(answer, d.value) or d.value in seen:
-            continue
-        seen.append(d.value)
-        out.append(d)
-    return out
 
 
 def shape_text(a: Sequence[Sequence[Any]]) -> str:

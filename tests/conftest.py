@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from quizgen.model import Answer, Problem
 from quizgen.registry import Registry, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +42,19 @@ def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = N
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "quizgen", *args], capture_output=True, text=True,
                           input=input, env=full_env, cwd=cwd, timeout=600)
+
+
+def problem(gen_id: str, **fixed: Any) -> Problem:
+    """Problem 0 of ``gen_id`` with ``fixed`` params, after its own cross-check passed."""
+    gen = load_registry().get(gen_id)
+    p = gen.problem(0, fixed)
+    gen.check(p.params, p.answers)
+    return p
+
+
+def answers(gen_id: str, **fixed: Any) -> list[Answer]:
+    return problem(gen_id, **fixed).answers
+
+
+def value(gen_id: str, **fixed: Any) -> Any:
+    return answers(gen_id, **fixed)[0].value

@@ -13,23 +13,10 @@ from click.testing import CliRunner
 from quizgen.cli import cli
 from quizgen.errors import CheckError, ParamError
 from quizgen.grading import accepts
-from quizgen.model import Answer, Problem
+from quizgen.model import Answer
 from quizgen.registry import load_registry
 
-
-def problem(gen_id: str, **fixed: Any) -> Problem:
-    gen = load_registry().get(gen_id)
-    p = gen.problem(0, fixed)
-    gen.check(p.params, p.answers)
-    return p
-
-
-def answers(gen_id: str, **fixed: Any) -> list[Answer]:
-    return problem(gen_id, **fixed).answers
-
-
-def value(gen_id: str, **fixed: Any) -> Any:
-    return answers(gen_id, **fixed)[0].value
+from .conftest import answers, problem, value
 
 
 # -- catalogue test vectors ---------------------------------------------------------------------------------
