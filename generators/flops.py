@@ -48,7 +48,19 @@ def _dim(name: str, help_: str) -> Param:
     return Param(name, "int", help_, lo=1, hi=16384, min=1)
 
 
-class Matmul(Generator):
+class _MatmulShape(Generator):
+    """Shared draw and limits of the (m×k)@(k×n) generators (no id: not registered)."""
+
+    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        return {d: rng.power_of_two(1, 16384, half=True) if rng.bernoulli(0.8) else rng.integer(1, 16384)
+                for d in ("m", "k", "n")}
+
+    def validate(self, p: Params) -> None:
+        for d in ("m", "k", "n"):
+            _at_most(d, p[d])
+
+
+class Matmul(_MatmulShape):
     """FLOPs of an (m×k)@(k×n) matmul: 2mkn.
 
     Example: ``quizgen show flops.matmul --param m=64 --param k=128 --param n=32``
@@ -63,14 +75,6 @@ class Matmul(Generator):
         _dim("k", "inner (contracted) dimension"),
         _dim("n", "columns of B"),
     )
-
-    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        return {d: rng.power_of_two(1, 16384, half=True) if rng.bernoulli(0.8) else rng.integer(1, 16384)
-                for d in ("m", "k", "n")}
-
-    def validate(self, p: Params) -> None:
-        for d in ("m", "k", "n"):
-            _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("FLOPs", 2 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
@@ -263,7 +267,7 @@ class MatmulChain(Generator):
 
 # -- training step ------------------------------------------------------------------------------
 
-class LinearTrainStep(Generator):
+class LinearTrainStep(_MatmulShape):
     """Forward + backward FLOPs of a linear layer Y = X@W: 6mkn.
 
     Example: ``quizgen show flops.linear_train_step --param m=32 --param k=64 --param n=16``
@@ -278,14 +282,6 @@ class LinearTrainStep(Generator):
         _dim("k", "input features (rows of W)"),
         _dim("n", "output features (columns of W)"),
     )
-
-    def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        return {d: rng.power_of_two(1, 16384, half=True) if rng.bernoulli(0.8) else rng.integer(1, 16384)
-                for d in ("m", "k", "n")}
-
-    def validate(self, p: Params) -> None:
-        for d in ("m", "k", "n"):
-            _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("FLOPs", 6 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
