@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from quizgen.errors import ParamError
 from quizgen.model import Answer, Distractor, Problem
 from quizgen.params import Param, validate_overrides
+from quizgen.precision import sentence
 from quizgen.rng import Rng
 
 Params = dict[str, Any]
@@ -97,6 +98,10 @@ class Generator:
     def problem_from_params(self, seed: int, p: Params) -> Problem:
         answers = self.solve(p)
         question, solution = self.render(p, answers)
+        # Every question ends by saying how precisely it is graded (the precision policy).
+        closing = sentence(answers)
+        if closing:
+            question = f"{question.rstrip()}\n\n{closing}"
         return Problem(
             id=self.id,
             version=self.version,

@@ -1,7 +1,8 @@
-"""Grading typed numbers against an :class:`~quizgen.model.Answer` and its tolerance.
+"""Grading typed answers against an :class:`~quizgen.model.Answer` and its tolerance.
 
-Exact integer answers of 10⁶ or more are graded with rtol 1e-4, so that ``5.88e22`` passes for
-``58800000000000000000000`` while ``value`` stays the exact int (CATALOGUE.md, answer conventions).
+The tolerance on the answer is the whole rule (the precision policy, :mod:`quizgen.precision`):
+what ``show --json`` prints is exactly what the drill, the HTML page, the LMS exports, ``check``
+and ``quizgen grade`` apply. A categorical part accepts its word (or an unambiguous prefix).
 """
 
 from __future__ import annotations
@@ -10,21 +11,26 @@ from collections.abc import Sequence
 
 from quizgen.model import Answer, Number, Tolerance
 
-BIG_EXACT_RTOL = 1e-4
-
 
 def effective_tolerance(answer: Answer, value: Number) -> Tolerance:
-    tol = answer.tolerance
-    if tol.exact and abs(value) >= 1e6:
-        return Tolerance(rtol=BIG_EXACT_RTOL)
-    return tol
+    """The tolerance that grades ``value`` (kept for callers; it is ``answer.tolerance``)."""
+    return answer.tolerance
 
 
-def accepts(answer: Answer, guess: Number | Sequence[Number]) -> bool:
-    """Whether ``guess`` (a number, or a list for a vector answer) is right."""
+def accepts(answer: Answer, guess: Number | str | Sequence[Number]) -> bool:
+    """Whether ``guess`` (a number, a list for a vector answer, or a word for a categorical
+    part) is right."""
+    if answer.choices:
+        if not isinstance(guess, str):
+            return False
+        from quizgen.precision import match_choice
+
+        return match_choice(guess, answer.choices) == answer.value
+    if isinstance(guess, str):
+        return False
     values = answer.values
     guesses: list[Number] = list(guess) if isinstance(guess, (list, tuple)) else [guess]  # type: ignore[list-item]
     if len(guesses) != len(values):
         return False
     pairs = zip(guesses, values, strict=True)
-    return all(effective_tolerance(answer, v).accepts(float(g), float(v)) for g, v in pairs)
+    return all(answer.tolerance.accepts(float(g), float(v)) for g, v in pairs)

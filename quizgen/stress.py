@@ -43,12 +43,42 @@ def invariants(gen: Generator, problem: Problem) -> list[str]:
     text = problem.dumps()
     if Problem.from_json(json.loads(text)).dumps() != text:
         bad.append("JSON round trip changed the problem")
+    bad += precision_violations(gen, problem)
     head = problem.answers[0] if problem.answers else None
     for d in problem.distractors:
         if head is not None and accepts(head, d.value):
             bad.append(f"distractor {d.value!r} ({d.why}) is accepted as correct")
         if not d.why.strip():
             bad.append(f"distractor {d.value!r} has no reason")
+    return bad
+
+
+def precision_violations(gen: Generator, problem: Problem) -> list[str]:
+    """The precision policy (quizgen/precision.py), checked on one problem: a non-default
+    precision says why, none asks for more than 4 figures, the exact value rounded to the stated
+    figures is accepted, and the question states the precision."""
+    from quizgen.model import SIG3
+    from quizgen.precision import sentence
+
+    bad: list[str] = []
+    for a in problem.answers:
+        tol = a.tolerance
+        if a.choices:
+            continue
+        if tol != SIG3 and not (tol.factor is not None and gen.measured) and not tol.why:
+            bad.append(f"answer {a.label!r}: precision {a.precision!r} is not the default 3 "
+                       "significant figures but declares no reason (why=...)")
+        if tol.sig is not None:
+            if tol.sig > 4:
+                bad.append(f"answer {a.label!r} asks for {tol.sig} significant figures (at most 4)")
+            for v in a.values:
+                shown = float(f"{float(v):.{tol.sig - 1}e}")
+                if not tol.accepts(shown, float(v)):
+                    bad.append(f"answer {a.label!r}: {v!r} rounded to {tol.sig} figures ({shown!r}) "
+                               "is not accepted by its own tolerance")
+    closing = sentence(problem.answers)
+    if closing and closing not in problem.question:
+        bad.append("the question does not state its precision")
     return bad
 
 

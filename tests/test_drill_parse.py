@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from quizgen.drill.parse import GARBAGE, parse_for, parse_value, parse_vector, split_list
 from quizgen.errors import AnswerParseError
 from quizgen.grading import accepts
-from quizgen.model import EXACT, Answer, Tolerance
+from quizgen.model import EXACT, SIG3, Answer, Tolerance
 from quizgen.render.numbers import plain, typeable
 
 ACCEPTED: list[tuple[str, str | None, float | int]] = [
@@ -285,10 +285,12 @@ def test_grading_exact_edges() -> None:
     assert not _ok(a, "524289") and not _ok(a, "524287") and not _ok(a, "5.243e5")
 
 
-def test_grading_big_exact_ints_allow_scientific_notation() -> None:
-    a = Answer("C", 588 * 10**20, "FLOP", EXACT)  # 5.88e22, graded with rtol 1e-4
-    assert _ok(a, "5.88e22") and _ok(a, "5.8805e22") and _ok(a, "5.88e10 TFLOP")
-    assert not _ok(a, "5.881e22") and not _ok(a, "5.87e22")
+def test_grading_exact_big_ints_are_exact_and_sig_figures_are_half_a_unit() -> None:
+    a = Answer("C", 588 * 10**20, "FLOP", EXACT)  # exact means exact, however big
+    assert _ok(a, "5.88e22") and _ok(a, "5.88e10 TFLOP") and not _ok(a, "5.8805e22")
+    b = Answer("C", 58_812_345 * 10**15, "FLOP", SIG3)  # 5.88e22 to 3 s.f.: ±0.005e22
+    assert _ok(b, "5.88e22") and _ok(b, "5.8812e22") and _ok(b, "5.886e22") and _ok(b, "5.8763e22")
+    assert not _ok(b, "5.887e22") and not _ok(b, "5.876e22") and not _ok(b, "5.9e22")
 
 
 def test_grading_factor_edges() -> None:
@@ -298,9 +300,9 @@ def test_grading_factor_edges() -> None:
 
 
 def test_grading_vectors_elementwise() -> None:
-    a = Answer("[a, b]", [8589934592, 268435456], "FLOP", EXACT)
-    assert _ok(a, "8,589,934,592; 268,435,456") and _ok(a, "[2^33, 2^28]") and _ok(a, "8.5899e9, 2.6844e8")
-    assert not _ok(a, "8.59e9, 2.684e8")  # the second is 1.6e-4 off: big exact ints allow 1e-4
+    a = Answer("[a, b]", [8589934592, 268435456], "FLOP", SIG3)
+    assert _ok(a, "8,589,934,592; 268,435,456") and _ok(a, "[2^33, 2^28]") and _ok(a, "8.59e9, 2.68e8")
+    assert not _ok(a, "8.59e9, 2.69e8")  # each element to its own 3 figures
     assert not _ok(a, "268,435,456; 8,589,934,592")
     b = Answer("p", [0.7, 0.66667], None, Tolerance(rtol=1e-3))
     assert _ok(b, "0.7; 0.6667") and _ok(b, "70%, 2/3") and not _ok(b, "0.7; 0.6")

@@ -26,7 +26,7 @@ def print_problem(p: Problem) -> None:
     rows = []
     for a in p.answers:
         line = Text.assemble((f"{a.label}: ", "bold"), (fmt_answer(a), "bold green"),
-                             (f"   ({a.tolerance.describe()})", "dim"))
+                             (f"   ({a.precision})", "dim"))
         if a.measured_on:
             line.append(f"   measured on {a.measured_on}", style="dim")
         rows.append(line)

@@ -461,8 +461,18 @@ def parse_vector(text: str, unit: str | None, n: int) -> list[Number]:
     return [parse_value(p, unit) for p in parts]
 
 
-def parse_for(answer: Answer, text: str) -> Number | list[Number]:
-    """A typed answer for ``answer``: a number, or a list if ``answer.value`` is a list."""
+def parse_for(answer: Answer, text: str) -> Number | list[Number] | str:
+    """A typed answer for ``answer``: a number, a list if ``answer.value`` is a list, or one of the
+    answer's ``choices`` (the word or an unambiguous prefix) for a categorical part."""
+    if answer.choices:
+        from quizgen.precision import match_choice
+
+        if len(text) > 200:
+            raise AnswerParseError("that answer is too long: type one of " + ", ".join(answer.choices))
+        word = match_choice(text, answer.choices)
+        if word is None:
+            raise AnswerParseError(f"type one of: {', '.join(answer.choices)} (or the start of one)")
+        return word
     if isinstance(answer.value, list):
         return parse_vector(text, answer.unit, len(answer.value))
     try:

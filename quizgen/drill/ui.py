@@ -17,7 +17,6 @@ from typing import IO, Any
 
 from quizgen.drill.scheduler import Memory, Rating, humanize_delta
 from quizgen.drill.session import DrillCard, Graded, Kind, PartResult, Result, Start, Stop
-from quizgen.grading import effective_tolerance
 from quizgen.model import Answer, Problem
 from quizgen.registry import area_title
 from quizgen.render.numbers import fmt_answer
@@ -40,7 +39,7 @@ def when(due: datetime, now: datetime) -> str:
 
 
 def tolerance_text(a: Answer) -> str:
-    return effective_tolerance(a, a.values[0]).describe()
+    return a.precision
 
 
 def prompt_text(a: Answer) -> str:

@@ -30,7 +30,6 @@ from quizgen.build import Built, build_problems, options_key
 from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
 from quizgen.fileio import atomic_path, check_writable_file
-from quizgen.grading import effective_tolerance
 from quizgen.model import Answer, Problem
 from quizgen.registry import Registry, area_title
 from quizgen.render.html import md_to_html
@@ -156,13 +155,8 @@ def answer_html(a: Answer) -> str:
 
 
 def tolerance_text(a: Answer) -> str:
-    """What counts as right: ``exact``, ``±0.1%``, ``within a factor of 2``."""
-    text = a.tolerance.describe()
-    if a.tolerance.exact:
-        eff = {effective_tolerance(a, v).describe() for v in a.values} - {"exact"}
-        if eff:
-            text += f" ({', '.join(sorted(eff))} counts as right)"
-    return text
+    """What counts as right: ``3 significant figures``, ``exact``, ``within a factor of 2``."""
+    return a.precision
 
 
 def _plain_typed(a: Answer) -> str:

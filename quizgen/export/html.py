@@ -19,7 +19,6 @@ from typing import Any
 from quizgen import __version__
 from quizgen.errors import FormulaError
 from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, value_text
-from quizgen.grading import BIG_EXACT_RTOL, effective_tolerance
 from quizgen.model import Answer
 from quizgen.render.markup import Span, parse
 
@@ -88,16 +87,15 @@ def rich_html(md: str, mathml: MathML, where: str) -> str:
 
 def _answer(a: Answer) -> dict[str, Any]:
     vals = a.values
-    tol = effective_tolerance(a, vals[0]) if len(vals) == 1 else a.tolerance
     return {
         "label": a.label,
         "unit": a.unit or "",
         "text": value_text(a),
-        "tol_text": tol.describe(),
+        "tol_text": a.precision,
         "n": len(vals),
         "placeholder": "; ".join(f"x{i}" for i in range(1, min(len(vals), 4) + 1)) + ("; …" if len(vals) > 4 else ""),
-        # Grading data for the page's script; the script applies BIG_EXACT_RTOL itself.
-        "data": json.dumps({"value": vals, "tolerance": a.tolerance.to_json(), "unit": a.unit}),
+        # Grading data for the page's script: exactly the tolerance of ``show --json``.
+        "data": json.dumps({"value": vals, "tolerance": a.tolerance.to_json(vals), "unit": a.unit}),
     }
 
 
@@ -138,5 +136,4 @@ def render_html(exam: Exam) -> str:
         versions=versions, quizgen_version=__version__,
         # Inline <script>/<style>: "</" would end the element early.
         script=Markup(script.replace("</", "<\\/")), style=Markup(style.replace("</", "")),
-        big_exact_rtol=BIG_EXACT_RTOL,
     )

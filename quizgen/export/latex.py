@@ -15,7 +15,6 @@ from typing import Any
 
 from quizgen import __version__
 from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, value_text
-from quizgen.grading import effective_tolerance
 from quizgen.model import Answer
 from quizgen.render.markup import Span, parse
 
@@ -154,10 +153,8 @@ def _env() -> Any:
 
 
 def _answer(a: Answer) -> dict[str, Any]:
-    vals = a.values
-    tol = effective_tolerance(a, vals[0]) if len(vals) == 1 else a.tolerance
     return {"label": a.label, "text": value_text(a), "unit": a.unit or "",
-            "tol": tol.describe(), "width": "7cm" if isinstance(a.value, list) else "4.2cm"}
+            "tol": a.precision, "width": "7cm" if isinstance(a.value, list) else "4.2cm"}
 
 
 def _question(q: ExamQuestion) -> dict[str, Any]:

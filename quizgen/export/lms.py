@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quizgen.grading import effective_tolerance
 from quizgen.model import Answer, Number, Problem
 
 
@@ -29,13 +28,13 @@ class NumericRange:
 def numeric_range(answer: Answer, value: Number) -> NumericRange:
     """Absolute margin from the answer's grading tolerance. "Within a factor k" is a log-scale
     range that an LMS cannot encode: we give its midpoint and half-width (FORMATS.md §4)."""
-    tol = effective_tolerance(answer, value)
+    tol = answer.tolerance
     v = float(value)
     if tol.factor is not None:
         k = tol.factor
         lo, hi = sorted((v / k, v * k))
         return NumericRange((lo + hi) / 2, (hi - lo) / 2, value, k)
-    return NumericRange(v, tol.atol + tol.rtol * abs(v), value)
+    return NumericRange(v, tol.half_unit(value), value)
 
 
 def num_text(x: Number) -> str:

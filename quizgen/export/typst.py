@@ -80,15 +80,11 @@ def blocks_json(md: str, math: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _answer_json(a: Answer) -> dict[str, Any]:
-    from quizgen.grading import effective_tolerance
-
-    vals = a.values
-    tol = effective_tolerance(a, vals[0]) if len(vals) == 1 else a.tolerance
     return {
         "label": a.label,
         "text": value_text(a),
         "unit": a.unit,
-        "tol": tol.describe(),
+        "tol": a.precision,
         "wide": isinstance(a.value, list),
     }
 

@@ -11,7 +11,6 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-from quizgen.grading import effective_tolerance
 from quizgen.model import Answer, Number
 
 
@@ -95,10 +94,13 @@ def plain_value(v: Number | Sequence[Number], sig: int = 4) -> str:
 
 
 def sig_figures(a: Answer, v: Number) -> int:
-    """Significant figures that show ``v`` as precisely as its tolerance grades it (at least 4):
-    rtol 1e-3 → 4, rtol 7.5e-9 (a float32 rounding) → 10, an exact float → all its digits."""
-    tol = effective_tolerance(a, v)
-    need = 4
+    """Significant figures that show ``v`` as precisely as its tolerance grades it: ``sig=n`` → n
+    (the stated precision), an exact float → all its digits, ±atol → the digits down to atol,
+    a factor tolerance → 3."""
+    tol = a.tolerance
+    if tol.sig is not None:
+        return tol.sig
+    need = 3
     if tol.exact and isinstance(v, float) and v != 0:
         mant = f"{v!r}".lower().split("e")[0].lstrip("-").replace(".", "").strip("0")
         need = max(need, len(mant))
@@ -111,8 +113,10 @@ def sig_figures(a: Answer, v: Number) -> int:
 
 
 def fmt_answer(a: Answer, sig: int | None = None) -> str:
-    """``524,288 FLOP`` / ``[0.7, 0.6667]`` / ``0.4431 nats``: by default with as many significant
-    figures as the answer's tolerance grades (:func:`sig_figures`)."""
+    """``524,288 FLOP`` / ``[0.7, 0.667]`` / ``0.443 nats`` / ``memory-bound``: by default with as
+    many significant figures as the answer's tolerance grades (:func:`sig_figures`)."""
+    if isinstance(a.value, str):
+        return a.value
     text = "[" if isinstance(a.value, list) else ""
     text += ", ".join(plain(v, sig or sig_figures(a, v)) for v in a.values)
     text += "]" if isinstance(a.value, list) else ""

@@ -2,7 +2,6 @@
 // the rules of quizgen/grading.py. window.quizgen exposes parse/parseAnswer/accepts for tests.
 (function () {
   "use strict";
-  var BIG_EXACT_RTOL = parseFloat(document.body.getAttribute("data-big-exact-rtol")) || 1e-4;
 
   function ParseError(msg) { this.message = msg; }
 
@@ -140,10 +139,10 @@
     throw new ParseError("give " + n + " numbers separated by ;");
   }
 
-  // The tolerance rules of quizgen/model.py Tolerance.accepts and grading.effective_tolerance.
-  function effective(tol, value) {
-    var exact = tol.factor == null && !tol.rtol && !tol.atol;
-    if (exact && Math.abs(value) >= 1e6) return { rtol: BIG_EXACT_RTOL, atol: 0 };
+  // The tolerance rules of quizgen/model.py Tolerance.accepts: the JSON tolerance is the whole
+  // rule; for significant figures "atol" holds the half unit of each value (a list for vectors).
+  function effective(tol, i) {
+    if (Array.isArray(tol.atol)) return { rtol: tol.rtol || 0, atol: tol.atol[i] };
     return tol;
   }
   function accepts(tol, guess, value) {
@@ -160,7 +159,7 @@
   function grade(answer, guesses) {
     if (guesses.length !== answer.value.length) return false;
     for (var i = 0; i < guesses.length; i++) {
-      if (!accepts(effective(answer.tolerance, answer.value[i]), guesses[i], answer.value[i])) return false;
+      if (!accepts(effective(answer.tolerance, i), guesses[i], answer.value[i])) return false;
     }
     return true;
   }
