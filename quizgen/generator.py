@@ -32,6 +32,10 @@ class Generator:
     params: ClassVar[tuple[Param, ...]] = ()
     measured: ClassVar[bool] = False
     """True for ``bench.*``: the answer is measured on this machine, not computed."""
+    form: ClassVar[tuple[str, ...]] = ()
+    """Params that fix a question's *form* (dtype, branch, which quantity is asked, number of
+    parts). All versions of one exam question, and all variants of one card, share the first
+    version's values of these; only the other numbers change."""
 
     # -- to implement -----------------------------------------------------------------------------
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
@@ -57,6 +61,15 @@ class Generator:
         """Recompute the answers a second, independent way; raise ``CheckError`` on mismatch."""
         raise NotImplementedError
 
+    def plausible(self, p: Params) -> list[str]:
+        """Why these params are not a scenario a practitioner would meet (empty if they are).
+
+        Each generator states its real-world envelope here, with the reference it comes from in a
+        comment (e.g. tokens/parameter between 0.5 and 40,000). Draws must stay inside; user
+        ``--param`` values may leave it (teachers may want extremes). Run by ``quizgen check``
+        and the property tests."""
+        return []
+
     # -- provided -------------------------------------------------------------------------------
     @property
     def area(self) -> str:
@@ -65,6 +78,11 @@ class Generator:
     def all_tags(self) -> list[str]:
         tags = [self.area, *self.tags]
         return list(dict.fromkeys(tags))
+
+    def form_of(self, p: Params) -> Params:
+        """The values of the :attr:`form` params in ``p``: pass them as ``fixed`` to draw another
+        version of the same question (same form, new numbers)."""
+        return {k: p[k] for k in self.form if k in p}
 
     def resolve_params(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Params:
         """Draw the parameters for ``seed``, overlay validated ``fixed`` values, validate all."""

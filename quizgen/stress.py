@@ -44,6 +44,7 @@ def invariants(gen: Generator, problem: Problem) -> list[str]:
     if Problem.from_json(json.loads(text)).dumps() != text:
         bad.append("JSON round trip changed the problem")
     bad += precision_violations(gen, problem)
+    bad += [f"implausible draw: {why}" for why in gen.plausible(problem.params)]
     head = problem.answers[0] if problem.answers else None
     for d in problem.distractors:
         if head is not None and accepts(head, d.value):
