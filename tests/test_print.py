@@ -128,7 +128,7 @@ def test_files_and_manifest(exam: dict[str, Any], registry: Registry) -> None:
     names = sorted(p.name for p in d.iterdir())
     sheets = [f"version-{i:02d}" for i in range(1, VERSIONS + 1)]
     assert names == sorted([*(s + ".pdf" for s in sheets), *(s + ".tex" for s in sheets), "answer-key.pdf",
-                            "answer-key.tex", "manifest.json", "practice.html"])
+                            "answer-key.tex", "manifest.json", "practice.html", "responses-template.csv"])
     assert "warning" not in exam["stderr"], exam["stderr"]  # typst warnings (fonts, deprecations) fail
     assert "wrote" in exam["stdout"]
     m = exam["manifest"]
@@ -415,7 +415,7 @@ def test_output_folder_rules(small: Path, tmp_path: Path) -> None:
     r = run_cli("print", str(small), "--seed", "1", "--versions", "1", "--force", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["answer-key.pdf", "manifest.json", "notes.txt",
-                                                     "version-01.pdf"]
+                                                     "responses-template.csv", "version-01.pdf"]
     # a folder holding only our files is rewritten without --force
     (out / "notes.txt").unlink()
     assert run_cli("print", str(small), "--seed", "2", "-o", str(out)).returncode == 0
