@@ -488,3 +488,15 @@ def parse_for(answer: Answer, text: str) -> Number | list[Number] | str:
 def known_units() -> Iterable[str]:
     """Every unit word the parser knows (for help text and tests)."""
     return (k for k, v in _TABLE.items() if all(d != _AMBIGUOUS for d, _ in v))
+
+
+def unit_table_json() -> dict[str, object]:
+    """The unit tables above as JSON, for the HTML practice page's port of this parser
+    (``templates/practice.js``): one source of units for the drill and the page."""
+    def cands(cs: Iterable[Cand]) -> list[list[object]]:
+        return [[[[k, e] for k, e in dims], float(scale)] for dims, scale in cs]
+
+    return {"table": {k: cands(v) for k, v in _TABLE.items()},
+            "lower": {k: cands(v) for k, v in _LOWER.items()},
+            "aliases": dict(_ALIASES), "ambiguous": _AMBIGUOUS[0][0], "garbage": GARBAGE,
+            "maxLiteralExponent": MAX_LITERAL_EXPONENT, "maxCombos": MAX_COMBOS}
