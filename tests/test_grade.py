@@ -168,7 +168,8 @@ def test_one_part_of_two_earns_half(exam: dict[str, Any], tmp_path: Path) -> Non
     assert float(row["Q6"]) == q6["points"] / 2 == 1.5
     assert float(row["points"]) == 1.5
     # the other columns are missing from the header: said once, on stderr and in the report
-    assert "warning: column Q1 is missing from the header" in r.stderr
+    assert "warning: columns Q1, Q2, Q3, Q4, Q5a, Q5b, Q7, Q8, Q9, Q10 are missing from the header" in r.stderr
+    assert r.stderr.count("warning") == 1
 
 
 # -- the report ---------------------------------------------------------------------------------------
@@ -253,3 +254,55 @@ def test_help_has_an_example() -> None:
     r = run_cli("grade", "--help")
     assert r.returncode == 0 and "Examples:" in r.stdout and "quizgen grade exam/ responses.csv" in r.stdout
     assert "grade" in run_cli("--help").stdout
+
+
+# -- categorical parts and version codes, on a hand-made manifest --------------------------------------
+
+def small_manifest() -> dict[str, Any]:
+    tol = {"sig": 3, "rtol": 0, "atol": 0.05}
+    q1 = {"number": 1, "id": "gpu.roofline", "seed": 1, "item": 0, "copy": 0, "points": 4, "params": {},
+          "answers": [{"label": "attainable", "value": 43.3, "unit": "TFLOP/s", "tolerance": tol},
+                      {"label": "regime", "value": "memory-bound", "unit": None, "tolerance": {"rtol": 0, "atol": 0},
+                       "choices": ["compute-bound", "memory-bound"]}],
+          "distractors": [{"value": 121.7, "why": "uses the peak, not the roofline"}]}
+    q2 = {"number": 2, "id": "units.bytes", "seed": 2, "item": 1, "copy": 0, "points": 1, "params": {},
+          "answers": [{"label": "size", "value": 17179869184, "unit": "B", "tolerance": {"rtol": 0, "atol": 0}}],
+          "distractors": [{"value": 16000000000, "why": "reads GiB as GB"}]}
+    return {"format": "quizgen-print/1", "title": "Small", "seed": 5,
+            "versions": [{"version": 1, "code": "V01-AB12", "total_points": 5, "questions": [q1, q2]}]}
+
+
+def test_categorical_words_units_and_codes(tmp_path: Path) -> None:
+    from quizgen.grade.manifest import exam_record, template_csv
+    from quizgen.grade.score import grade_responses
+
+    m = small_manifest()
+    exam = exam_record(m, "manifest.json")
+    assert template_csv(m) == "student,version,Q1a,Q1b,Q2\r\n"
+    src = tmp_path / "r.csv"
+    src.write_text(csv_text([
+        ["student", "version", "Q1a", "Q1b", "Q2"],
+        ["a", "v01-ab12", "43.3 TFLOP/s", "Memory", "16 GiB"],       # code in lower case, a word's start
+        ["b", "1", "43300 GFLOP/s", "compute", "16e9"],               # number only; wrong word; GB for GiB
+        ["c", "V01", "121.7", "mem", "2^34"],                          # the peak; right; 2^34 B = 16 GiB
+        ["d", "V01-AB13", "43.3", "memory", "16 GiB"],                # a typo in the code's hash
+        ["e", "V01", "43.3", "bound", "16 GiB"],                      # ambiguous word
+    ]), encoding="utf-8")
+    g = grade_responses(exam, src)
+    pts = {r.student: r.points for r in g.results}
+    assert pts == {"a": 5, "b": 2, "c": 3, "d": 0, "e": 3}
+    mis = {(r.student, q.misconception.why) for r in g.results for q in r.questions if q.misconception}
+    assert mis == {("b", "reads GiB as GB"), ("c", "uses the peak, not the roofline")}
+    msgs = {(i.student, i.message) for i in g.issues}
+    assert ("e", "Q1b: 'bound': type one of: compute-bound, memory-bound (or the start of one)") in msgs
+    assert any(s == "d" and "version 1 of this exam is V01-AB12" in msg for s, msg in msgs)
+
+
+def test_damaged_manifest_is_one_error(tmp_path: Path) -> None:
+    m = small_manifest()
+    del m["versions"][0]["questions"][0]["answers"][0]["value"]
+    (tmp_path / "exam").mkdir()
+    (tmp_path / "exam" / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    src = tmp_path / "r.csv"
+    src.write_text("student,version\n", encoding="utf-8")
+    one_error(run_cli("grade", str(tmp_path / "exam"), str(src), "-o", str(tmp_path / "out")), "damaged")

@@ -57,12 +57,12 @@ def grade(exam_dir: Path, responses: Path, output: Path, force: bool) -> None:
     for n in notes:
         click.echo(f"warning: {n}", err=True)
     if summary.issues:
-        rows = len({r for r, _, _ in summary.issues})
-        kinds = Counter(_kind(m) for _, _, m in summary.issues)
+        rows = len({r for r, _, _, _ in summary.issues})
+        kinds = Counter(kind for _, _, _, kind in summary.issues)
         click.echo(f"{len(summary.issues)} problem{'s' if len(summary.issues) != 1 else ''} in {rows} "
                    f"row{'s' if rows != 1 else ''} ({', '.join(f'{n} {k}' for k, n in kinds.most_common())}); "
                    f"see {output / 'report.html'}:", err=True)
-        for r, student, msg in summary.issues[:SHOWN_ISSUES]:
+        for r, student, msg, _ in summary.issues[:SHOWN_ISSUES]:
             click.echo(f"  line {r} ({student}): {msg}", err=True)
         if len(summary.issues) > SHOWN_ISSUES:
             click.echo(f"  … and {len(summary.issues) - SHOWN_ISSUES} more", err=True)
@@ -70,13 +70,3 @@ def grade(exam_dir: Path, responses: Path, output: Path, force: bool) -> None:
     mis = len(summary.misconceptions)
     click.echo(f"wrote {output}: {', '.join(files)} ({summary.n_graded} of {summary.n_rows} students graded{mean}, "
                f"{mis} misconception{'s' if mis != 1 else ''} named)")
-
-
-def _kind(message: str) -> str:
-    if message.startswith("unknown version") or message.startswith("no version"):
-        return "unknown version"
-    if "couldn't read" in message:
-        return "unreadable answer"
-    if "missing cell" in message:
-        return "missing cell"
-    return "other"

@@ -60,7 +60,7 @@ class Summary:
     scores: list[tuple[str, str, float, float]]
     questions: list[QuestionStats]
     misconceptions: list[Misconception]
-    issues: list[tuple[int, str, str]]
+    issues: list[tuple[int, str, str, str]]
     file_notes: list[str]
     mean_percent: float | None
     histogram: bytes | None = None
@@ -99,13 +99,19 @@ def summarize(g: Grading) -> Summary:
     graded = g.graded
     scores = [(r.student, r.version.code if r.version else r.version_text, r.points, r.max_points) for r in graded]
     mean = (sum(100 * p / m for _, _, p, m in scores if m) / len(scores)) if scores else None
-    notes = [f"column {c} is missing from the header: every row scores 0 on it" for c in g.missing_columns]
-    notes += [f"column {c!r} is not an answer column of this exam and was ignored" for c in g.extra_columns]
+    notes = []
+    if g.missing_columns:
+        many = len(g.missing_columns) > 1
+        notes.append(f"column{'s' if many else ''} {', '.join(g.missing_columns)} {'are' if many else 'is'} missing "
+                     f"from the header: every row scores 0 on {'them' if many else 'it'}")
+    if g.extra_columns:
+        shown = ", ".join(repr(c) for c in g.extra_columns)
+        notes.append(f"column{'s' if len(g.extra_columns) > 1 else ''} {shown} not in this exam: ignored")
     if not g.exam.has_distractors:
         notes.append("this exam's manifest.json records no distractors (printed by an older quizgen): "
                      "misconceptions cannot be named")
     return Summary(g.exam.title, len(g.results), len(graded), scores, [stats[k] for k in order], misconceptions,
-                   [(i.row, i.student, i.message) for i in g.issues], notes, mean)
+                   [(i.row, i.student, i.message, i.kind) for i in g.issues], notes, mean)
 
 
 def scores_csv(g: Grading) -> str:
@@ -167,7 +173,7 @@ def _data(s: Summary) -> dict[str, Any]:
                       for q in s.questions],
         "misconceptions": [{"question": m.question, "generator": m.generator, "why": m.why, "count": m.count,
                             "students": ", ".join(m.students)} for m in s.misconceptions],
-        "issues": [{"row": r, "student": st, "message": msg} for r, st, msg in s.issues],
+        "issues": [{"row": r, "student": st, "message": msg} for r, st, msg, _ in s.issues],
         "notes": s.file_notes + ([s.histogram_note] if s.histogram_note else []),
         "histogram": s.histogram is not None,
     }

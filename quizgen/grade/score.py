@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from quizgen.drill.parse import parse_for
+from quizgen.drill.parse import GARBAGE, parse_for
 from quizgen.drill.session import find_misconception
 from quizgen.errors import AnswerParseError, UserError
 from quizgen.grade.manifest import ID_COLUMNS, ExamRecord, GradedQuestion, GradedVersion, part_column, part_letter
@@ -35,6 +35,7 @@ class RowIssue:
     row: int
     student: str
     message: str
+    kind: str = "other"  # "unknown version", "unreadable answer", "missing cell", "extra cells"
 
 
 @dataclass(frozen=True)
@@ -140,17 +141,25 @@ def _lookup(cells: dict[str, str | None], number: int, part: int, n_parts: int) 
     return None, names[0]
 
 
-def grade_question(q: GradedQuestion, cells: dict[str, str | None]) -> tuple[QuestionMark, list[str]]:
-    """Marks for one question and the problems found reading it."""
+def _unreadable(col: str, typed: str, e: Exception) -> str:
+    msg, shown = str(e), typed if len(typed) <= 60 else typed[:57] + "..."
+    if msg == GARBAGE:
+        return f"{col}: couldn't read {shown!r} as a number — try 1.5e9, 3/4 or 16 GiB"
+    return f"{col}: {msg}" if repr(typed) in msg else f"{col}: {shown!r}: {msg}"
+
+
+def grade_question(q: GradedQuestion, cells: dict[str, str | None]) -> tuple[QuestionMark, list[tuple[str, str]]]:
+    """Marks for one question and the problems found reading it, as (kind, message)."""
     answers = q.problem.answers
     share = q.points / len(answers)
     marks: list[PartMark] = []
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
     for j, a in enumerate(answers):
         raw, col = _lookup(cells, q.number, j, len(answers))
         if raw is None:
             present = any(k.casefold() == col.casefold() for k in cells)
-            notes.append(f"{col}: {'missing cell (the row is short)' if present else 'no such column'}")
+            if present:
+                notes.append(("missing cell", f"{col}: missing cell (the row is short)"))
             marks.append(PartMark(col, "", False, "missing"))
             continue
         typed = raw.strip()
@@ -159,8 +168,9 @@ def grade_question(q: GradedQuestion, cells: dict[str, str | None]) -> tuple[Que
             continue
         try:
             value = parse_for(a, typed)
-        except AnswerParseError as e:
-            notes.append(f"{col}: couldn't read {typed!r} ({e})")
+        except (AnswerParseError, ArithmeticError, ValueError, RecursionError) as e:
+            # the parser raises AnswerParseError; anything else from a hostile cell is unreadable too
+            notes.append(("unreadable answer", _unreadable(col, typed, e)))
             marks.append(PartMark(col, typed, False, "unreadable"))
             continue
         ok = accepts(a, value)
@@ -198,9 +208,9 @@ def grade_responses(exam: ExamRecord, path: Path) -> Grading:
         version, why = exam.find_version(vtext)
         if extra:
             out.issues.append(RowIssue(line, student, f"{extra} cell{'s' if extra != 1 else ''} beyond the "
-                                                      "header ignored"))
+                                                      "header ignored", "extra cells"))
         if version is None:
-            out.issues.append(RowIssue(line, student, why + " — row not graded"))
+            out.issues.append(RowIssue(line, student, why + " — row not graded", "unknown version"))
             out.results.append(StudentResult(line, student, vtext, None))
             continue
         marks = []
@@ -208,7 +218,7 @@ def grade_responses(exam: ExamRecord, path: Path) -> Grading:
             mark, notes = grade_question(q, cells)
             marks.append(mark)
             # a column the whole file lacks is reported once (Grading.missing_columns), not per row
-            out.issues.extend(RowIssue(line, student, n) for n in notes if not n.endswith("no such column"))
+            out.issues.extend(RowIssue(line, student, msg, kind) for kind, msg in notes)
         out.results.append(StudentResult(line, student, vtext, version, tuple(marks)))
     return out
 
