@@ -43,6 +43,8 @@ SCALARS: list[tuple[str, str | None]] = [
     ("1_000", None), ("abc", None), ("", None), ("   ", None), ("alert(1)", None), ("1e", None),
     ("2+3", None), ("(2+3)", None), ("3 x 4", None), ("3x", None), ("1 2", None), ("1, 2", None),
     ("4 ÷ 8", None), ("3·4", None), ("(-8)^(1/3)", None), ("2^0.5", None), ("1e1001", None),
+    ("(" * 99 + "2" + ")" * 99, None), ("(" * 3000 + "2" + ")" * 3000, None), ("-" * 5000 + "1", None),
+    ("9" * 5000, None), ("1" + "e9" * 10, None),
 ]
 VECTORS: list[tuple[str, str | None, int]] = [
     ("[0.7, 0.67]", None, 2), ("0.7; 0.67", None, 2), ("1,500, 2", None, 2), ("1,500; 2", None, 2),

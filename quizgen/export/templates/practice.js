@@ -10,7 +10,7 @@
 
   var unitsEl = document.getElementById("qz-units");
   var U = unitsEl ? JSON.parse(unitsEl.textContent) : { table: {}, lower: {}, aliases: {}, ambiguous: "?ambiguous",
-    garbage: "couldn't read that as a number", maxLiteralExponent: 1000, maxCombos: 64 };
+    garbage: "couldn't read that as a number", maxLiteralExponent: 1000, maxCombos: 64, maxText: 200 };
   var GARBAGE = U.garbage;
   function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
 
@@ -232,6 +232,7 @@
   function parseQuantity(text) {
     var s = normalize(text);
     if (!s) throw new ParseError(GARBAGE);
+    if (s.length > U.maxText) throw new ParseError("that answer is too long (" + s.length + " characters): type one number, e.g. 1.5e9");
     var p = new Parser(s);
     var v = p.expr();
     p.ws();
