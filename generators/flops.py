@@ -422,6 +422,7 @@ class Einsum(Generator):
 
     id = "flops.einsum"
     version = 2
+    form = ("spec",)
     title = "How many FLOPs does einsum(spec, A, B) take?"
     tags = ("einsum",)
     params = (
@@ -512,6 +513,7 @@ class EinsumGrad(Generator):
 
     id = "flops.einsum_grad"
     version = 1
+    form = ("spec", "wrt")
     title = "For Y = einsum(spec, A, B), what einsum gives ∂L/∂A, and what does it cost?"
     tags = ("einsum", "backprop")
     params = (
@@ -907,6 +909,7 @@ class AutodiffPasses(Generator):
 
     id = "flops.autodiff_passes"
     version = 2
+    form = ("mode",)
     title = "How many passes give the full Jacobian of f: ℝⁿ→ℝᵐ?"
     tags = ("autodiff", "jacobian")
     params = (

@@ -71,6 +71,7 @@ class ArithmeticIntensity(Generator):
 
     id = "gpu.arithmetic_intensity"
     version = 1
+    form = ("bytes_per_value",)
     title = ("What is the arithmetic intensity of an (m×k)@(k×n) matmul, each input read once and the output "
              "written once?")
     tags = ("roofline", "matmul")
@@ -524,6 +525,7 @@ class Occupancy(Generator):
 
     id = "gpu.occupancy"
     version = 1
+    form = ("arch",)
     title = "How many blocks fit per SM, and at what occupancy?"
     tags = ("cuda", "occupancy")
     params = (
@@ -699,6 +701,7 @@ class Coalescing(Generator):
 
     id = "gpu.coalescing"
     version = 1
+    form = ("bytes_per_value",)
     title = "How many 32 B sectors does one warp's strided load touch?"
     tags = ("cuda", "memory")
     params = (
@@ -787,6 +790,7 @@ class TilingTraffic(Generator):
 
     id = "gpu.tiling_traffic"
     version = 1
+    form = ("bytes_per_value",)
     title = "How many global-memory bytes does a T×T-tiled n×n matmul read for A and B?"
     tags = ("cuda", "memory", "matmul")
     params = (
@@ -866,6 +870,7 @@ class CriticalBatchSize(Generator):
 
     id = "gpu.critical_batch_size"
     version = 2
+    form = ("bytes_per_weight",)
     title = "From what batch size is a weight-bound matmul y = xW compute-bound?"
     tags = ("roofline", "inference")
     params = (

@@ -567,6 +567,7 @@ class ForwardFlopsPerToken(Generator):
 
     id = "llm.forward_flops_per_token"
     version = 1
+    form = ("causal",)
     title = "How many forward FLOPs per token at context s?"
     tags = ("inference", "attention", "flops")
     params = (
@@ -788,6 +789,7 @@ class TrainingMemory(Generator):
 
     id = "llm.training_memory"
     version = 1
+    form = ("zero_stage",)
     title = "How many bytes per GPU for weights, grads and Adam states (mixed precision, ZeRO)?"
     tags = ("training", "memory", "zero")
     params = (

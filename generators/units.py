@@ -55,6 +55,7 @@ class TimeUnits(Generator):
 
     id = "units.time"
     version = 1
+    form = ("from", "to")
     title = "What is this quantity in the other unit?"
     tags = ("time", "conversion")
     params = (
@@ -265,6 +266,7 @@ class ByteUnits(Generator):
 
     id = "units.bytes"
     version = 2
+    form = ("from", "to")
     title = "What is this size in the other unit?"
     tags = ("memory", "conversion")
     params = (

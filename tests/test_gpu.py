@@ -262,3 +262,54 @@ def test_roofline_solution_uses_plain_less_than() -> None:
     # "\\lt" is MathJax-only: LaTeX and the terminal renderer do not know it.
     p = problem("gpu.roofline", intensity=40, peak_tflops=989.4, bandwidth_gbs=3350)
     assert "\\lt" not in p.solution and "40 < 295.3" in p.solution
+
+
+# -- realism (issue 14) and one form per exam question ------------------------------------------------
+def _parts(p: Any) -> list[tuple[Any, ...]]:
+    return [(a.label, a.unit, a.precision, a.choices, len(a.values)) for a in p.answers]
+
+
+@pytest.mark.parametrize("gen_id", ["gpu.roofline", "gpu.critical_batch_size"])
+def test_150_draws_stay_inside_the_envelope(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    bad = {seed: why for seed in range(150) if (why := gen.plausible(gen.problem(seed).params))}
+    assert not bad
+
+
+def test_roofline_draws_come_from_the_hardware_table() -> None:
+    from quizgen.hardware import near_entry, table_numbers
+
+    gen = load_registry().get("gpu.roofline")
+    seen = {(p["peak_tflops"], p["bandwidth_gbs"]) for p in (gen.problem(s).params for s in range(150))}
+    table = {table_numbers(d) for d in DEVICES}
+    assert len(seen & table) >= 6  # most draws are table entries
+    assert all(near_entry(*pb) is not None for pb in seen)  # the rest are perturbed from one
+    ridges = [pk * 1000 / bw for pk, bw in seen]
+    assert 5 < min(ridges) and max(ridges) < 600
+    # Issue 14's "292 TFLOP/s with 180 GB/s" (a ridge of 1,600 FLOP/B) is no chip; a user may still ask it.
+    assert gen.plausible({"intensity": 100, "peak_tflops": 292, "bandwidth_gbs": 180})
+    assert gen.problem(0, {"peak_tflops": 292, "bandwidth_gbs": 180}).params["peak_tflops"] == 292
+
+
+@pytest.mark.parametrize("gen_id", ["gpu.occupancy", "gpu.arithmetic_intensity", "gpu.coalescing",
+                                    "gpu.tiling_traffic", "gpu.critical_batch_size"])
+def test_a_fixed_form_gives_the_same_answer_parts(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    for first_seed in range(4):
+        first = gen.problem(first_seed)
+        form = gen.form_of(first.params)
+        assert form and set(form) == set(gen.form)
+        versions = [gen.problem(seed, form) for seed in range(100, 120)]
+        assert all(gen.form_of(v.params) == form and _parts(v) == _parts(first) for v in versions)
+        assert len({str(v.params) for v in versions}) > 5
+
+
+def test_counts_are_exact_with_a_reason_and_intensity_asks_4_figures() -> None:
+    occ = load_registry().get("gpu.occupancy").problem(0).answers[0]
+    sectors = load_registry().get("gpu.coalescing").problem(0).answers[0]
+    assert occ.precision == sectors.precision == "exact" and occ.tolerance.why and sectors.tolerance.why
+    ai = problem("gpu.arithmetic_intensity", m=1, k=4096, n=4096, bytes_per_value=2)
+    # Dropping the output write changes 0.99951 by 0.02%: 4 figures reject it (3 would accept it).
+    assert ai.answers[0].precision == "4 significant figures"
+    assert ai.answers[0].value == pytest.approx(2 * 4096 * 4096 / (2 * (4096 + 4096 * 4096 + 4096)))
+    assert not accepts(ai.answers[0], 2 * 4096 * 4096 / (2 * (4096 + 4096 * 4096)))
