@@ -12,7 +12,19 @@ from quizgen.cli import cli
 from quizgen.errors import CheckError, ParamError
 from quizgen.grading import accepts
 from quizgen.hardware import (
-    A100_40GB, A100_80GB, ARCHS, B200, DEVICES, H100_SXM, H200_SXM, L4, MI300X, RTX_3090, RTX_4090, SM80, SM90,
+    A100_40GB,
+    A100_80GB,
+    ARCHS,
+    B200,
+    DEVICES,
+    H100_SXM,
+    H200_SXM,
+    L4,
+    MI300X,
+    RTX_3090,
+    RTX_4090,
+    SM80,
+    SM90,
     match_device,
 )
 from quizgen.model import Answer
