@@ -19,7 +19,19 @@ from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _num
 from quizgen.gentools import exact_decimal as _exact
-from quizgen.hardware import A100_40GB, A100_80GB, ARCHS, H100_SXM, KIB, SMArch, draw_numbers, near_entry
+from quizgen.hardware import (
+    A100_40GB,
+    A100_80GB,
+    ARCHS,
+    B200,
+    H100_SXM,
+    H200_SXM,
+    KIB,
+    MI300X,
+    SMArch,
+    draw_numbers,
+    near_entry,
+)
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -277,6 +289,8 @@ _CHIPS = (
     _Chip("V100 SXM2", 80, 1530, 1024, 125),
     _Chip("A10", 72, 1695, 1024, 125),
     _Chip("L4", 58, 2040, 1024, 121),
+    # B200: 148 SMs and 2.25 PFLOP/s dense BF16 (NVIDIA HGX B200); the clock is the one that peak implies.
+    _Chip("B200", B200.n_sms, B200.tensor_clock_mhz, B200.dense_bf16_flops_per_clock_per_sm, 2250),
 )
 
 
@@ -295,7 +309,7 @@ class PeakFlops(Generator):
     """
 
     id = "gpu.peak_flops"
-    version = 1
+    version = 2
     title = "What is the peak dense TFLOP/s of this GPU?"
     tags = ("hardware",)
     params = (
@@ -363,6 +377,9 @@ _MEMORIES = (
     ("A100 80 GB (HBM2e)", A100_80GB.hbm_bus_width_bits, A100_80GB.hbm_gbps_per_pin, A100_80GB.hbm_gbs),
     ("H100 SXM (HBM3)", H100_SXM.hbm_bus_width_bits, H100_SXM.hbm_gbps_per_pin, H100_SXM.hbm_gbs),
     ("V100 (HBM2)", 4096, 1.752, 900.0),
+    ("H200 (HBM3e)", H200_SXM.hbm_bus_width_bits, H200_SXM.hbm_gbps_per_pin, H200_SXM.hbm_gbs),
+    ("B200 (HBM3e)", B200.hbm_bus_width_bits, B200.hbm_gbps_per_pin, B200.hbm_gbs),
+    ("MI300X (HBM3)", MI300X.hbm_bus_width_bits, MI300X.hbm_gbps_per_pin, MI300X.hbm_gbs),
 )
 
 
@@ -373,7 +390,7 @@ class HbmBandwidth(Generator):
     """
 
     id = "gpu.hbm_bandwidth"
-    version = 1
+    version = 2
     title = "What is the peak bandwidth of this memory bus?"
     tags = ("hardware", "memory")
     params = (
