@@ -17,6 +17,7 @@ from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _exact
+from quizgen.gentools import exact_decimal
 from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.hardware import DATACENTER, DEVICES, Device, draw_numbers, near_peak, table_numbers
 from quizgen.model import Answer, Distractor
@@ -458,6 +459,12 @@ class Chinchilla(Generator):
         return {"compute": rng.nice(1e18, 1e26, 2)}
 
     def solve(self, p: Params) -> list[Answer]:
+        # Exact when C/120 is a perfect square (C = 4.8e20 gives N = 2e9 exactly), else the float root.
+        sq = exact_decimal(p["compute"]) / 120
+        root = math.isqrt(sq.numerator), math.isqrt(sq.denominator)
+        if root[0] ** 2 == sq.numerator and root[1] ** 2 == sq.denominator:
+            n_exact = Fraction(*root)
+            return [Answer("N", _exact(n_exact), "params"), Answer("D", _exact(20 * n_exact), "tokens")]
         n = math.sqrt(p["compute"] / 120)
         return [Answer("N", n, "params"), Answer("D", 20 * n, "tokens")]
 

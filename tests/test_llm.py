@@ -217,3 +217,9 @@ def test_precision_other_than_3_figures_says_why() -> None:
     assert p.answers[0].precision == "4 significant figures" and p.answers[0].tolerance.why
     assert p.answers[0].label == "N" and p.answers[0].unit == "params"
     assert "N to 4 significant figures" in p.question or "to 4 significant figures" in p.question
+
+
+def test_chinchilla_is_exact_when_the_root_is() -> None:
+    # C = 4.8e20 = 120 · (2e9)²: N and D are whole numbers, not float residue.
+    n, d = answers("llm.chinchilla", compute=4.8e20)
+    assert (n.value, d.value) == (2_000_000_000, 40_000_000_000) and isinstance(n.value, int)
