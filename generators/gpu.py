@@ -30,6 +30,7 @@ from quizgen.hardware import (
     MI300X,
     SMArch,
     draw_numbers,
+    exact_entry,
     near_entry,
 )
 from quizgen.model import Answer, Distractor
@@ -165,6 +166,12 @@ def _hardware_plausible(peak: float, bw: float) -> list[str]:
     return []
 
 
+def _chip_name(peak: float, bw: float) -> str:
+    """' (an H100 SXM5 80 GB)' when the numbers are a table entry's, else ''."""
+    dev = exact_entry(peak, bw)
+    return f" ({'an' if dev.name[0] in 'AHLM' else 'a'} {dev.name})" if dev else ""
+
+
 BOUND = ("compute-bound", "memory-bound")
 
 
@@ -229,7 +236,7 @@ class Roofline(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         i, peak, bw = p["intensity"], p["peak_tflops"], p["bandwidth_gbs"]
         mem_roof, _, ridge = self._exact(p)
-        q = (f"A kernel has arithmetic intensity \\(I = {tex(i)}\\) FLOP/byte. The GPU peaks at "
+        q = (f"A kernel has arithmetic intensity \\(I = {tex(i)}\\) FLOP/byte. The GPU{_chip_name(peak, bw)} peaks at "
              f"\\({tex(peak)}\\) TFLOP/s and its memory delivers \\({tex(bw)}\\) GB/s (1 GB = \\(10^9\\) B). "
              "By the roofline model, what throughput can the kernel reach, in TFLOP/s? "
              "Part 2: is it compute-bound or memory-bound?")
@@ -931,7 +938,7 @@ class CriticalBatchSize(Generator):
         q = (f"A layer computes \\(y = xW\\) for a batch of \\(B\\) tokens, "
              f"\\(x \\in \\mathbb{{R}}^{{B \\times d}}\\), with a \\(d \\times d\\) weight matrix stored in "
              f"{_dtype(b)} ({plain(b)} B per weight) and \\(d\\) large (much larger than \\(B\\), so the weights "
-             f"dominate the bytes moved). The GPU peaks at \\({tex(peak)}\\) TFLOP/s "
+             f"dominate the bytes moved). The GPU{_chip_name(peak, bw)} peaks at \\({tex(peak)}\\) TFLOP/s "
              f"with \\({tex(bw)}\\) GB/s of memory bandwidth. From what batch size \\(B\\) (tokens) does the layer "
              "become compute-bound? Count one multiply-add as 2 FLOP.")
         s = (f"FLOPs: \\(2Bd^2\\). Bytes: about \\({plain(b)} d^2\\) for the weights, so the intensity is "

@@ -19,7 +19,7 @@ from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _exact
 from quizgen.gentools import exact_decimal
 from quizgen.gentools import keep_wrong as _keep_wrong
-from quizgen.hardware import DATACENTER, DEVICES, Device, draw_numbers, near_peak, table_numbers
+from quizgen.hardware import DATACENTER, DEVICES, Device, draw_numbers, exact_entry, near_peak, table_numbers
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -167,6 +167,12 @@ def _shape_ok(d: int, layers: int) -> list[str]:
     if layers <= 2 or lo <= d / layers <= hi:  # tiny toy models are fine at any width
         return []
     return [f"width {d} over {layers} layers (d/L = {d / layers:.3g}; real decoders: {lo} to {hi})"]
+
+
+def _gpu_name(peak: float, bw: float) -> str:
+    """' (an H200 SXM 141 GB)' when the numbers are a table entry's, else ''."""
+    dev = exact_entry(peak, bw)
+    return f" ({'an' if dev.name[0] in 'AHLM' else 'a'} {dev.name})" if dev else ""
 
 
 def _near_devices(peak: float, bw: float, factor: float = 1.3) -> list[Device]:
@@ -408,7 +414,9 @@ class KvCacheBytes(Generator):
         heads = (f"{nq} query heads and {h} key/value heads (grouped-query attention)" if nq != h
                  else f"{h} attention heads (no grouping: every head has its own keys and values)")
         v = answers[0].value
-        q = (f"A decoder with {lay} layers has {heads} of dimension {dh}. It serves a batch of {plain(b)} "
+        family = next((f[0] for f in KV_FAMILIES if f[1:] == (lay, nq, h, dh)), None)
+        shaped = f" (the attention shape of {family})" if family else ""
+        q = (f"A decoder with {lay} layers has {heads} of dimension {dh}{shaped}. It serves a batch of {plain(b)} "
              f"sequence{'s' if b != 1 else ''} of {plain(s)} tokens, caching keys and values as {_dtype_name(nb)} "
              "numbers. How many bytes does the KV cache hold?")
         s_ = ("Every layer stores one key vector and one value vector per KV head per cached token: "
@@ -945,7 +953,8 @@ class DecodeLatency(Generator):
         n, nb, bw, peak = p["n_params"], p["bytes_per_param"], p["bandwidth_gbs"], p["peak_tflops"]
         t = answers[0].value
         q = (f"A model with \\(N = {_big(n)}\\) parameters stored as {_dtype_name(nb)} weights "
-             f"({plain(nb)} B each) generates text at batch size 1 on a GPU with {_big_plain(bw)} GB/s of memory "
+             f"({plain(nb)} B each) generates text at batch size 1 on a GPU{_gpu_name(peak, bw)} with "
+             f"{_big_plain(bw)} GB/s of memory "
              f"bandwidth and a dense peak of {_big_plain(peak)} TFLOP/s. What is the minimum time per generated token "
              "in seconds (ignore the KV cache)? Part 2: the resulting tokens per second.")
         comp = 2 * n / (peak * 1e12)

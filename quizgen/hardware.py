@@ -228,6 +228,11 @@ def near_entry(peak_tflops: float, bandwidth_gbs: float, devices: tuple[Device, 
     return None
 
 
+def exact_entry(peak_tflops: float, bandwidth_gbs: float) -> Device | None:
+    """The table entry a question's (peak, bandwidth) were copied from, if any (to name the chip)."""
+    return next((d for d in DEVICES if table_numbers(d) == (peak_tflops, bandwidth_gbs)), None)
+
+
 def near_peak(peak_tflops: float, devices: tuple[Device, ...] = DATACENTER, factor: float = 1.3) -> Device | None:
     """The table entry whose dense peak is within ``factor`` of ``peak_tflops``, if any."""
     for dev in devices:
