@@ -22,7 +22,16 @@ import pytest
 
 from quizgen.drill.parse import parse_for
 from quizgen.drill.scheduler import Clock, Memory, Rating, Scheduler
-from quizgen.drill.session import DrillCard, Session, Stop, card_key, find_misconception, grade, review_seed
+from quizgen.drill.session import (
+    DrillCard,
+    Progress,
+    Session,
+    Stop,
+    card_key,
+    find_misconception,
+    grade,
+    review_seed,
+)
 from quizgen.drill.store import SCHEMA_VERSION, ReviewRecord, open_store
 from quizgen.drill.ui import PipeUI
 from quizgen.errors import DrillDatabaseError
@@ -87,7 +96,8 @@ def spawn(args: list[str], now: datetime) -> pexpect.spawn:
                          timeout=60, dimensions=(50, 200))
 
 
-QUESTION = re.compile(r"\d+/\d+ · (?:\x1b\[[0-9;]*m)*(flops\.matmul \{[^}]*\}).*?seed (\d+)", re.S)
+COUNTER = r"(?:card \d+ of \d+(?:, \d+ to repeat)?|repeat \([^)]*\))"
+QUESTION = re.compile(COUNTER + r" · (?:\x1b\[[0-9;]*m)*(flops\.matmul \{[^}]*\}).*?seed (\d+)", re.S)
 
 
 def next_question(child: pexpect.spawn) -> tuple[str, int]:
@@ -227,7 +237,7 @@ def test_pipe_session_and_due_dates(registry: Registry, deck3: Path, tmp_path: P
     res = run_cli("drill", str(deck3), "--db", str(db), "--seed", "3", "--new", "0", input="idk\nidk\n",
                   env={"QUIZGEN_NOW": iso(later)})
     assert res.returncode == 0, res.stderr
-    shown = re.findall(r"── \d+/\d+ · (flops\.matmul \{[^}]*\}) · [^·]+ · seed (\d+) ──", res.stdout)
+    shown = re.findall(r"── " + COUNTER + r" · (flops\.matmul \{[^}]*\}) · [^·]+ · seed (\d+) ──", res.stdout)
     assert {k for k, _ in shown} == {KEYS[0], KEYS[1]}
     first_seed = {k: int(v) for k, v in reversed(shown)}
     assert first_seed[KEYS[0]] != s[0] and first_seed[KEYS[1]] != s[1]
@@ -335,8 +345,11 @@ def test_bad_paths_and_options(deck3: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "missing").exists() and not (tmp_path / "x.sqlite3").exists()
     res = run_cli("stats", str(deck3), "--db", str(tmp_path / "x.sqlite3"), env={"QUIZGEN_NOW": "soon"})
     assert res.returncode == 2 and "QUIZGEN_NOW='soon'" in res.stderr
-    res = run_cli("stats", str(deck3), "--db", str(tmp_path / "none.sqlite3"))
-    assert res.returncode == 0 and "no reviews yet" in res.stdout
+    # A --db that does not exist is a typo, not an empty history (issue 19): an error, no file made.
+    for args in (["stats"], ["drill", "--stats"]):
+        res = run_cli(*args, str(deck3), "--db", str(tmp_path / "none.sqlite3"))
+        assert res.returncode == 2 and res.stderr.startswith("error: --db") and "none.sqlite3" in res.stderr
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "none.sqlite3").exists()  # stats never creates the file
 
 
@@ -424,8 +437,8 @@ class ScriptedUI(PipeUI):
         self.problem: Problem | None = None
         self.problems: list[Problem] = []
 
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, *rest: Any) -> None:
-        super().question(index, total, card, problem, *rest)
+    def question(self, progress: Progress, card: DrillCard, problem: Problem, *rest: Any) -> None:
+        super().question(progress, card, problem, *rest)
         self.problem = problem
         self.problems.append(problem)
 

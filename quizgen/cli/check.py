@@ -21,8 +21,11 @@ from quizgen.cli import get_registry
 @click.pass_context
 def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs: int, measured: bool) -> None:
     """Draw N seeds per generator, run each self-check (an independent recomputation) and the
-    invariants (params in range, distractors wrong, JSON round trip); exit 1 on any failure.
-    Without IDs: every computed generator (add --measured for the bench.* ones).
+    invariants (determinism, params in range, plausible draws, distractors wrong, precision
+    stated, JSON round trip); exit 1 on any failure. Your own generators (--generators DIR) get
+    exactly the same checks. Without IDs: every computed generator (add --measured for bench.*).
+    Cross-checks that need torch are skipped, and said so in one line, when torch is not
+    installed (pip install "quizgen[bench]" adds it).
 
     \b
     Examples:
@@ -45,9 +48,13 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
     table.add_column("seeds", justify="right")
     table.add_column("failures", justify="right")
     table.add_column("ms/problem", justify="right")
+    skipped = [r for r in results if r.skipped]
+    if skipped:
+        table.add_column("cross-check skipped", justify="right")
     for r in results:
-        table.add_row(r.id, str(r.seeds), "[red]" + str(len(r.failures)) if r.failures else "[green]0",
-                      f"{1000 * r.seconds / max(r.seeds, 1):.2f}")
+        row = [r.id, str(r.seeds), "[red]" + str(len(r.failures)) if r.failures else "[green]0",
+               f"{1000 * r.seconds / max(r.seeds, 1):.2f}"]
+        table.add_row(*row, *([str(r.skipped) if r.skipped else "·"] if skipped else []))
     con.print(table)
     failed = [r for r in results if not r.ok]
     for r in failed:
@@ -56,6 +63,17 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
         if len(r.failures) > 5:
             con.print(f"     … and {len(r.failures) - 5} more", highlight=False)
     total = sum(r.seeds for r in results)
+    if skipped:
+        from rich.markup import escape
+
+        from quizgen.checking import install_hint
+
+        missing = sorted({m for r in skipped for m in r.missing})
+        n = sum(r.skipped for r in skipped)
+        con.print(f"[yellow]skipped[/] the {' and '.join(missing)} cross-checks of {len(skipped)} generator"
+                  f"{'s' if len(skipped) != 1 else ''} ({n} problems; every other check ran): "
+                  f"{' and '.join(missing)} is not installed; {escape(install_hint(missing))} to run them",
+                  highlight=False, soft_wrap=True)
     if failed:
         con.print(f"[red]{len(failed)} of {len(results)} generators failed[/] ({total} problems)")
         sys.exit(1)
