@@ -255,6 +255,27 @@ def test_pipe_session_and_due_dates(registry: Registry, deck3: Path, tmp_path: P
     assert res.returncode == 0 and "retention" in res.stdout and "FLOPs" in res.stdout
 
 
+def test_counter_counts_cards_and_the_summary_counts_new_cards_as_stats_does(deck3: Path, tmp_path: Path) -> None:
+    """Issue 19: the total no longer grows as you miss (1/3 → 2/4 → 3/5); a missed card is a repeat.
+    And the summary's "N new card(s) left" equals `stats`'s new count after a quit on a new card."""
+    db = tmp_path / "d.sqlite3"
+    env = {"QUIZGEN_NOW": iso(NOW)}
+    res = run_cli("drill", str(deck3), "--db", str(db), "--seed", "5", "--new", "3", input="idk\nidk\nidk\nidk\nq\n",
+                  env=env)
+    assert res.returncode == 0, res.stderr
+    heads = re.findall(r"── (.+?) · flops\.matmul", res.stdout)
+    assert heads[:4] == ["card 1 of 3", "card 2 of 3, 1 to repeat", "card 3 of 3, 2 to repeat",
+                         "repeat (3 of 3 cards seen, 2 more to repeat)"], heads
+
+    # A new card quit on screen stays new: summary and stats agree (2 left after 1 review).
+    db2 = tmp_path / "e.sqlite3"
+    res = run_cli("drill", str(deck3), "--db", str(db2), "--seed", "5", "--new", "3", input="idk\ns\nq\n", env=env)
+    assert res.returncode == 0, res.stderr
+    left = int(re.search(r"(\d+) new card\(s\) left", res.stdout).group(1))  # type: ignore[union-attr]
+    st = json.loads(run_cli("stats", str(deck3), "--db", str(db2), "--json", env=env).stdout)
+    assert left == st["new"] == 2
+
+
 def test_pipe_rate_option_reads_a_rating_line(registry: Registry, deck3: Path, tmp_path: Path) -> None:
     db = tmp_path / "d.sqlite3"
     p = matmul(registry, review_seed(4, KEYS[0], 0), OPTIONS[0])
@@ -343,7 +364,7 @@ def test_bad_paths_and_options(deck3: Path, tmp_path: Path) -> None:
         assert res.returncode == 2, (args, res.stdout, res.stderr)
         assert msg in res.stderr and "Traceback" not in res.stderr, (args, res.stderr)
     assert not (tmp_path / "missing").exists() and not (tmp_path / "x.sqlite3").exists()
-    res = run_cli("stats", str(deck3), "--db", str(tmp_path / "x.sqlite3"), env={"QUIZGEN_NOW": "soon"})
+    res = run_cli("stats", str(deck3), env={"QUIZGEN_NOW": "soon"})
     assert res.returncode == 2 and "QUIZGEN_NOW='soon'" in res.stderr
     # A --db that does not exist is a typo, not an empty history (issue 19): an error, no file made.
     for args in (["stats"], ["drill", "--stats"]):

@@ -44,7 +44,8 @@ GIVE_UP_WORDS = {"idk", "?!", "pass", "giveup", "give up", "show"}
 HELP_WORDS = {"?", "help", "h"}
 MAX_REDRAWS = 8
 
-Typed = Number | list[Number]
+Typed = Number | list[Number] | str
+"""A typed answer as read: a number, a vector, or the word of a categorical part."""
 
 
 @dataclass(frozen=True)

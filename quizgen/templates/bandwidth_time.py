@@ -126,7 +126,7 @@ class BandwidthTime(Generator):
              f"\\({tex(bw)}\\) GB/s. Ignoring latency and protocol overhead, how long does the copy "
              f"take, in {UNIT_WORDS[unit]}?")
         seconds = exact_decimal(p["size_gb"]) / bw
-        in_unit = "" if unit == "s" else f" = {tex(answers[0].value)}\\ \\text{{{unit}}}"
+        in_unit = "" if unit == "s" else f" = {tex(answers[0].values[0])}\\ \\text{{{unit}}}"
         s = (f"Time is data over bandwidth: \\[t = \\frac{{S}}{{B}} = \\frac{{{tex(p['size_gb'])}\\ \\text{{GB}}}}"
              f"{{{tex(bw)}\\ \\text{{GB/s}}}} = {tex(seconds)}\\ \\text{{s}}{in_unit}\\] "
              "Both are in decimal gigabytes (\\(10^9\\) bytes), so no other factor enters. Real copies take longer: "
@@ -136,7 +136,7 @@ class BandwidthTime(Generator):
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         """The answers that named misconceptions give; ``keep_wrong`` drops any the tolerance
         would accept (``quizgen check`` fails if one is accepted)."""
-        t = exact_decimal(answers[0].value)
+        t = exact_decimal(answers[0].values[0])
         other = "s" if p["unit"] == "ms" else "ms"
         return keep_wrong(answers[0], [
             Distractor(as_number(t * 8), "reads GB/s as gigabits per second (8 bits per byte)"),
@@ -154,4 +154,4 @@ class BandwidthTime(Generator):
         bytes_per_s = Decimal(bw.numerator) * 10**9 / Decimal(bw.denominator)
         per_second = {"ms": Decimal(1000), "s": Decimal(1)}[p["unit"]]
         want = nbytes / bytes_per_s * per_second
-        assert_close("decimal bytes ÷ bytes/s", answers[0].value, float(want), rtol=1e-12)
+        assert_close("decimal bytes ÷ bytes/s", answers[0].values, float(want), rtol=1e-12)
