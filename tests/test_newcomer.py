@@ -366,3 +366,18 @@ def test_authoring_guide_example_passes_check(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     res = run_cli("--generators", "mygens", "show", "mycourse.load_time", "--seed", "1", cwd=tmp_path)
     assert "Llama-3-70B has 7.06 × 10¹⁰ parameters" in res.stdout and "time: 8.97 s" in res.stdout
+
+
+def test_template_draws_stay_plausible_when_the_form_or_a_link_is_fixed() -> None:
+    """Printed versions pass the first version's form (the unit) as fixed; decks may fix a link."""
+    from quizgen.templates.bandwidth_time import LINKS, UNITS, BandwidthTime
+
+    gen = BandwidthTime()
+    fixes: list[dict[str, str]] = [{"unit": u} for u in UNITS] + [{"link": k} for k in LINKS]
+    for fixed in fixes:
+        for seed in range(40):
+            p = gen.problem(seed, fixed)
+            assert gen.plausible(p.params) == [], (fixed, seed, p.params)
+            assert all(prm.in_draw_range(p.params[prm.name]) for prm in gen.params), (fixed, p.params)
+            assert 1 <= float(p.answers[0].values[0]) <= 1000, (fixed, p.params)
+            gen.check(p.params, p.answers)

@@ -65,6 +65,11 @@ def _size_range(link: str, unit: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _fits(link: str, unit: str) -> bool:
+    lo, hi = _size_range(link, unit)
+    return lo <= hi
+
+
 class BandwidthTime(Generator):
     """Time to copy a file over a link: size ÷ bandwidth, in ms or s.
 
@@ -89,11 +94,12 @@ class BandwidthTime(Generator):
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         """Random params from ``rng`` only. ``fixed`` holds --param / deck options (and the form
         of the first version), so the other draws can adapt to them."""
-        unit = fixed.get("unit") or rng.choice(tuple(UNITS))
-        usable = [k for k in LINKS if _size_range(k, unit)[0] <= _size_range(k, unit)[1]]
-        link = fixed.get("link") or rng.choice(usable)
+        # Only combinations that can give a sensible answer: HBM moves 2 TB in 0.6 s, so never "in s".
+        units = [u for u in UNITS if "link" not in fixed or _fits(fixed["link"], u)] or list(UNITS)
+        unit = fixed.get("unit") or rng.choice(units)
+        link = fixed.get("link") or rng.choice([k for k in LINKS if _fits(k, unit)])
         lo, hi = _size_range(link, unit)
-        if lo > hi:  # a fixed link that cannot give 1–1000 of this unit: any size in the envelope
+        if lo > hi:  # the user fixed a link and a unit that do not fit: any size in the envelope
             lo, hi = SIZE_GB
         return {"size_gb": rng.nice(lo, hi, sig=2), "link": link, "unit": unit}
 
