@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from quizgen.errors import CheckError
+from quizgen.errors import CheckError, DependencyError
 from quizgen.model import Number
 
 
@@ -29,6 +29,8 @@ def missing_optional(e: BaseException) -> str | None:
         root = e.name.split(".", 1)[0]
         if root in OPTIONAL_PACKAGES:
             return root
+    if isinstance(e, DependencyError) and "PyTorch" in str(e):  # quizgen.bench.harness.require_torch
+        return "torch"
     return None
 
 

@@ -248,6 +248,12 @@ def test_check_without_torch_skips_those_cross_checks_in_one_line(tmp_path: Path
     assert "torch" in skipped[0] and 'pip install "quizgen[bench]"' in skipped[0] and "1 generator " in skipped[0]
     assert "all 2 generators passed" in out
 
+    # A measured generator cannot even be drawn without torch: skipped, said in the same one line.
+    res = _without_torch("check", "bench.matmul_time", "--seeds", "2")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0 and "Traceback" not in out, out
+    assert "all 2 problems of 1 generator that need torch to draw" in out and "quizgen[bench]" in out
+
     # Any other missing module is a failure, named, not skipped.
     res = _without_torch("--generators", gens, "check", "t.other_module", "--seeds", "2")
     out = " ".join(res.stdout.split())

@@ -7,6 +7,7 @@ import sys
 import click
 
 from quizgen.cli import get_registry
+from quizgen.stress import GenResult
 
 
 @click.command()
@@ -48,13 +49,14 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
     table.add_column("seeds", justify="right")
     table.add_column("failures", justify="right")
     table.add_column("ms/problem", justify="right")
-    skipped = [r for r in results if r.skipped]
+    skipped = [r for r in results if r.skipped or r.skipped_problems]
     if skipped:
-        table.add_column("cross-check skipped", justify="right")
+        table.add_column("skipped", justify="right")
     for r in results:
         row = [r.id, str(r.seeds), "[red]" + str(len(r.failures)) if r.failures else "[green]0",
                f"{1000 * r.seconds / max(r.seeds, 1):.2f}"]
-        table.add_row(*row, *([str(r.skipped) if r.skipped else "·"] if skipped else []))
+        n_skipped = r.skipped + r.skipped_problems
+        table.add_row(*row, *([str(n_skipped) if n_skipped else "·"] if skipped else []))
     con.print(table)
     failed = [r for r in results if not r.ok]
     for r in failed:
@@ -63,18 +65,36 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
         if len(r.failures) > 5:
             con.print(f"     … and {len(r.failures) - 5} more", highlight=False)
     total = sum(r.seeds for r in results)
+    not_drawn = sum(r.skipped_problems for r in results)
+    problems = f"{total} problems" + (f", {not_drawn} of them not drawn for want of torch" if not_drawn else "")
     if skipped:
-        from rich.markup import escape
-
-        from quizgen.checking import install_hint
-
-        missing = sorted({m for r in skipped for m in r.missing})
-        n = sum(r.skipped for r in skipped)
-        con.print(f"[yellow]skipped[/] the {' and '.join(missing)} cross-checks of {len(skipped)} generator"
-                  f"{'s' if len(skipped) != 1 else ''} ({n} problems; every other check ran): "
-                  f"{' and '.join(missing)} is not installed; {escape(install_hint(missing))} to run them",
-                  highlight=False, soft_wrap=True)
+        con.print(skipped_line(skipped), highlight=False, soft_wrap=True)
     if failed:
-        con.print(f"[red]{len(failed)} of {len(results)} generators failed[/] ({total} problems)")
+        con.print(f"[red]{len(failed)} of {len(results)} generators failed[/] ({problems})")
         sys.exit(1)
-    con.print(f"[green]all {len(results)} generators passed[/] ({total} problems)")
+    con.print(f"[green]all {len(results)} generators passed[/] ({problems})")
+
+
+def skipped_line(skipped: list[GenResult]) -> str:
+    """The one line that says what was skipped for want of torch, and how to install it."""
+    from rich.markup import escape
+
+    from quizgen.checking import install_hint
+
+    missing = sorted({m for r in skipped for m in r.missing})
+    names = " and ".join(missing)
+    parts = []
+    checks = [r for r in skipped if r.skipped]
+    if checks:
+        n = sum(r.skipped for r in checks)
+        parts.append(f"the {names} cross-checks of {_count(len(checks), 'generator')} ({_count(n, 'problem')})")
+    draws = [r for r in skipped if r.skipped_problems]
+    if draws:
+        n = sum(r.skipped_problems for r in draws)
+        parts.append(f"all {_count(n, 'problem')} of {_count(len(draws), 'generator')} that need {names} to draw")
+    return (f"[yellow]skipped[/] {' and '.join(parts)}; every other check ran. {names} is not installed: "
+            f"{escape(install_hint(missing))} to run them")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
