@@ -37,7 +37,7 @@ from quizgen.drill.ui import PipeUI
 from quizgen.errors import DrillDatabaseError
 from quizgen.generator import Generator, Params
 from quizgen.grading import accepts
-from quizgen.model import EXACT, RTOL, Answer, Distractor, Problem
+from quizgen.model import EXACT, SIG3, Answer, Distractor, Problem
 from quizgen.params import Param
 from quizgen.registry import Registry
 from quizgen.rng import Rng
@@ -440,7 +440,7 @@ class VecGen(Generator):
         return {"a": rng.integer(1, 2)}
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("pair", [p["a"], p["a"] * 1000], "B", EXACT), Answer("time", p["a"] / 1000, "s", RTOL)]
+        return [Answer("pair", [p["a"], p["a"] * 1000], "B", EXACT), Answer("time", p["a"] / 1000, "s", SIG3)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         return f"What are \\(a = {p['a']}\\) things?", "Because."
@@ -492,7 +492,7 @@ def test_vector_and_multi_part_answers(tmp_path: Path) -> None:
 
     result, ui = run_session(tmp_path, script)
     out = ui.out.getvalue()
-    assert "pair (2 values, ; between, B, exact)> " in out and "time (s, ±0.1%)> " in out
+    assert "pair (2 values, ; between, B, exact)> " in out and "time (s, 3 significant figures)> " in out
     assert "expected 2 numbers separated by ';' or ', ' but read 1" in out
     assert result.stop is Stop.DONE
     assert [r.graded.correct for r in result.reviewed] == [False, True]

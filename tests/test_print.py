@@ -128,7 +128,7 @@ def test_files_and_manifest(exam: dict[str, Any], registry: Registry) -> None:
     names = sorted(p.name for p in d.iterdir())
     sheets = [f"version-{i:02d}" for i in range(1, VERSIONS + 1)]
     assert names == sorted([*(s + ".pdf" for s in sheets), *(s + ".tex" for s in sheets), "answer-key.pdf",
-                            "answer-key.tex", "manifest.json", "practice.html"])
+                            "answer-key.tex", "manifest.json", "practice.html", "responses-template.csv"])
     assert "warning" not in exam["stderr"], exam["stderr"]  # typst warnings (fonts, deprecations) fail
     assert "wrote" in exam["stdout"]
     m = exam["manifest"]
@@ -415,7 +415,7 @@ def test_output_folder_rules(small: Path, tmp_path: Path) -> None:
     r = run_cli("print", str(small), "--seed", "1", "--versions", "1", "--force", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["answer-key.pdf", "manifest.json", "notes.txt",
-                                                     "version-01.pdf"]
+                                                     "responses-template.csv", "version-01.pdf"]
     # a folder holding only our files is rewritten without --force
     (out / "notes.txt").unlink()
     assert run_cli("print", str(small), "--seed", "2", "-o", str(out)).returncode == 0
@@ -456,11 +456,12 @@ PARSE_CASES: list[tuple[str, str | None, float | None]] = [
     ("1.5e9", None, 1.5e9), ("3/4", None, 0.75), ("2^30", None, 2.0**30), ("1,500,000", None, 1.5e6),
     ("\u22123", None, -3), ("1.5 \u00d7 10^9", None, 1.5e9), ("1.5x10^9", None, 1.5e9), ("12%", None, 0.12),
     ("524288 FLOP", "FLOP", 524288), ("5e9 FLOPs", "FLOP", 5e9), ("0.5 nat", "nats", 0.5),
-    ("6 425 935 872", None, 6425935872), ("(1/3)", None, 1 / 3),
+    ("6\u2009425\u2009935\u2009872", None, 6425935872), ("(1/3)", None, 1 / 3),
     ("2**10", None, 1024), ("2\u00b3\u2070", None, 2.0**30), ("10\u207b\u00b3", None, 1e-3),
     ("\u2248 3e9", None, 3e9), ("1_000", None, 1000), ("-2^2", None, -4), ("2^-3", None, 0.125),
     ("abc", None, None), ("1,5", None, None), ("", None, None), ("alert(1)", None, None), ("2^", None, None),
     ("1/0", None, None), ("(1", None, None), ("1e", None, None), ("3 GB", "s", None),
+    ("6 425 935 872", None, None),  # plain spaces: the drill rejects them, and the page reads as it does
 ]
 
 
@@ -516,7 +517,7 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
                       "expect": "correct"})
     answers = [Answer.from_json({k: v for k, v in a.items() if k != "text"})
                for q in v1["questions"] for a in q["answers"]]
-    grades = [{"answer": {"value": a.values, "tolerance": a.tolerance.to_json()}, "guesses": _guesses(a)}
+    grades = [{"answer": {"value": a.values, "tolerance": a.tolerance.to_json(a.values)}, "guesses": _guesses(a)}
               for a in answers]
     res = _run_page(page, tmp_path, {"parse": PARSE_CASES, "fill": fills, "grades": grades})
 

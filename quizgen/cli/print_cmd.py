@@ -12,7 +12,8 @@ from quizgen.cli.common import seed_option
 from quizgen.deck import MAX_COUNT
 
 MAX_VERSIONS = 999
-OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.json|practice\.html")
+OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.json|practice\.html"
+                   r"|responses-template\.csv")
 """Files ``print`` writes: the only ones it replaces or removes in an existing folder."""
 
 
