@@ -119,4 +119,4 @@ def new(ctx: click.Context, gen_id: str, folder: Path) -> None:
     click.echo("try it:")
     click.echo(f"  quizgen {flag}show {gen_id}")
     click.echo(f"  quizgen {flag}check {gen_id} --seeds 30")
-    click.echo("then make it your question: docs/authoring.md")
+    click.echo("then make it your question: docs/authoring.md in the quizgen repository walks through it")
