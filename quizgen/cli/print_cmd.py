@@ -65,6 +65,12 @@ def print_cmd(ctx: click.Context, deck: str, n_versions: int, seed: int | None, 
     from quizgen.export.printing import write_exam
     from quizgen.rng import fresh_seed
 
+    # "-o out.pdf" expects a file: -o names a folder, so say so instead of making a folder "out.pdf".
+    if output.suffix.lower() in {".pdf", ".tex", ".typ", ".html", ".json", ".zip", ".xml"} and not output.is_dir():
+        from quizgen.errors import OutputError
+
+        raise OutputError(f"-o {str(output)!r}: -o is a folder (it gets version-01.pdf … and answer-key.pdf), "
+                          f"not a {output.suffix} file; give a folder, e.g. -o {output.with_suffix('')}/")
     registry = get_registry(ctx)
     spec = load_deck(deck, registry)
     out = OutputDir(output, OWNED, force=force)
