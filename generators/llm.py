@@ -411,7 +411,8 @@ class KvCacheBytes(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         lay, h, dh, s, b, nb, nq = (p[k] for k in ("n_layers", "n_kv_heads", "head_dim", "seq_len", "batch",
                                                     "bytes_per_value", "n_heads"))
-        heads = (f"{nq} query heads and {h} key/value heads (grouped-query attention)" if nq != h
+        heads = (f"{nq} query heads and {h} key/value head{'s' if h != 1 else ''} "
+                 f"({'multi-query' if h == 1 else 'grouped-query'} attention)" if nq != h
                  else f"{h} attention heads (no grouping: every head has its own keys and values)")
         v = answers[0].value
         family = next((f[0] for f in KV_FAMILIES if f[1:] == (lay, nq, h, dh)), None)
