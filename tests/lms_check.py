@@ -14,8 +14,8 @@ from typing import Any
 from lxml import etree
 
 from .lms_rules import (
-    Q,
     QTI_NS,
+    Q,
     canvas_grades,
     canvas_numeric_answers,
     cloze_fields,
@@ -65,7 +65,8 @@ def check_vector_distractors(j: dict[str, Any], graders: dict[int, Any]) -> None
 
 def _is_digits_part(ans: dict[str, Any], index: int | None) -> bool:
     v = ans["value"] if index is None else ans["value"][index]
-    return isinstance(v, int) and abs(v) > 2**53 and "factor" not in ans["tolerance"] and not ans["tolerance"].get("sig")
+    tol = ans["tolerance"]
+    return isinstance(v, int) and abs(v) > 2**53 and "factor" not in tol and not tol.get("sig")
 
 
 def check_number(text_center: str, text_margin: str, exp: int, ans: dict[str, Any], index: int | None,
@@ -242,7 +243,8 @@ def check_qti(zbytes: bytes, problems: list[dict[str, Any]], points: dict[str, f
                     assert sec.get("ident") != "root_section", "with variants every item is in a group"
                     assert sec.findtext(f"{Q}selection_ordering/{Q}selection/{Q}selection_number") == "1"
                     ppi = sec.findtext(f"{Q}selection_ordering/{Q}selection/{Q}selection_extension/{Q}points_per_item")
-                fields = {f.findtext(Q + "fieldlabel"): f.findtext(Q + "fieldentry") for f in it.iter(Q + "qtimetadatafield")}
+                fields = {f.findtext(Q + "fieldlabel"): f.findtext(Q + "fieldentry")
+                          for f in it.iter(Q + "qtimetadatafield")}
                 item_points.append(Decimal(fields["points_possible"]))
                 slot_points[it.getparent().get("ident") if len(keys) > 1 else it.get("ident")] = item_points[-1]
                 if len(keys) > 1:

@@ -28,5 +28,5 @@ def test_ml_math_at_scale(registry: Registry) -> None:
     assert len(zbytes) < 10_000_000, f"QTI zip {len(zbytes) / 1e6:.1f} MB"
     mc = check_moodle(xml, problems, points, groups)
     qc = check_qti(zbytes, problems, points, groups, dtd)
-    assert mc["multichoice (distractors)"] > 1000 and mc["cloze"] > 500 and mc["shortanswer"] > 0
+    assert mc["multichoice (distractors)"] > 1000 and mc["cloze"] > 500 and b":SHORTANSWER:=" in xml
     assert qc["numerical_question"] > 5000 and qc["short_answer_question"] > 0

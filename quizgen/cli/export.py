@@ -71,9 +71,7 @@ def export(ctx: click.Context, deck: str, fmt: str, output: str, seed: int | Non
             sys.stdout.write(data.decode())
             return
     elif fmt == "moodle":
-        from quizgen.export.moodle import moodle_xml
-
-        from quizgen.export.moodle import marks_factor
+        from quizgen.export.moodle import marks_factor, moodle_xml
 
         data = moodle_xml(spec, built, multichoice=multichoice)
         factor = marks_factor(spec, built)

@@ -52,18 +52,25 @@ def _scale(a: Answer, label: str) -> tuple[Scale, list[NumericRange]]:
 
 
 def _as_text(part: Part) -> bool:
-    """A part Moodle cannot grade as a number: an integer beyond 2^53, or any answer whose margin
-    is so fine that Moodle's 1e-14·|answer| widening would reach wrong answers (2^53 ± 0.5 would
-    accept 2^53 ± 90; an exact 0.30000000000000004 would accept 0.3). Asked as a short answer
-    with the exact decimal digits instead."""
+    """A part Moodle cannot grade as a number, asked as a short answer with the exact decimal
+    digits instead: an integer beyond 2^53; an integer whose neighbours Moodle's
+    1e-14·|answer| widening would accept (2^53 ± 0.5 accepts 2^53 ± 90); a float that is exact
+    to its last digit (0.30000000000000004 would accept 0.3) or graded finer than 1e-12."""
     if part.kind == "text":
         return True
     if part.kind != "number" or isinstance(part.value, str) or part.value == 0:
         return False
     r = numeric_range(part.answer, part.value)
-    if r.factor is None and r.margin < Decimal("1e-12") * abs(r.value):
+    if r.factor is not None:
+        return False
+    if not _scale(part.answer, part.label)[0].ok:
         return True
-    return not _scale(part.answer, part.label)[0].ok
+    v, m = r.value, r.margin
+    slack = Decimal(repr(MOODLE_EPS)) * max(m, abs(v))
+    if v == v.to_integral_value():
+        return m < 1 and m + slack >= 1
+    fine = m < Decimal("1e-12") * abs(v)
+    return fine and (m > 0 or len(v.as_tuple().digits) >= 15)
 
 
 def _digits(part: Part) -> str:
