@@ -143,6 +143,15 @@ def _fits(r: NumericRange, exp: int, min_mag: float, max_mag: float, min_margin:
     return s.margin == 0 or s.margin >= Decimal(repr(min_margin))
 
 
+def _give(label: str, unit: str | None) -> str:
+    """'Give t in ms.'; 'Answer in passes.' where the label is the unit's own word."""
+    if not unit:
+        return ""
+    if label.casefold().rstrip("s") == unit.casefold().rstrip("s"):
+        return f"Answer in {unit}."
+    return f"Give {label} in {unit}."
+
+
 def choose_scale(ranges: Sequence[NumericRange], unit: str | None, label: str, *, min_mag: float,
                  max_mag: float, min_margin: float = 0.0) -> Scale:
     """The unit to ask one part in. Unscaled where the numbers fit the LMS's limits
@@ -150,14 +159,14 @@ def choose_scale(ranges: Sequence[NumericRange], unit: str | None, label: str, *
     power of 1000 that brings the value to 1–1000 (7.7e19 FLOP → 77 EFLOP), else the nearest
     power of 1000 to it that fits. Several ranges (a vector's elements) share one unit."""
     if all(_fits(r, 0, min_mag, max_mag, min_margin) for r in ranges):
-        return Scale(0, unit, f"Give {label} in {unit}." if unit else "")
+        return Scale(0, unit, _give(label, unit))
     mags = [abs(r.value) for r in ranges if r.value != 0]
     top = max(mags) if mags else Decimal(1)
     ideal = -3 * math.floor(top.adjusted() / 3)   # top * 10^ideal in [1, 1000)
     cands = sorted(range(-300, 301, 3), key=lambda e: (abs(e - ideal), e))
     exp = next((e for e in cands if all(_fits(r, e, min_mag, max_mag, min_margin) for r in ranges)), None)
     if exp is None:
-        return Scale(0, unit, f"Give {label} in {unit}." if unit else "", ok=False)
+        return Scale(0, unit, _give(label, unit), ok=False)
     parsed = split_prefix(unit) if unit else None
     if parsed is not None and (parsed[0] - exp) in _PREFIX:
         new_unit = _PREFIX[parsed[0] - exp] + parsed[1]
