@@ -266,3 +266,16 @@ def test_export_errors(tmp_path: Path, args: list[str], expect: str) -> None:
     if "file name" in expect:
         assert [ln for ln in res.stderr.splitlines() if ln.strip()] == [res.stderr.strip()]
         assert res.stderr.startswith("error: ")
+
+
+def test_qti_part_of_one_variant_is_still_grouped(registry: Registry, dtd: Path) -> None:
+    """A vector answer can be longer in one variant (a form param not yet declared by the
+    generator): its extra element is a group of one, never an item outside any group."""
+    spec = parse_deck('[deck]\nname = "V"\nseed = 1\n[[items]]\ngenerator = "optim.linreg_gradient"\ncount = 12\n',
+                      registry)
+    built = build_problems(spec, registry, seed=5, variants=2)
+    uneven = [b for b in built if len({len(p.answers[0].values) for p in b.variants}) > 1]
+    problems, points, groups = problem_tables(built, spec)
+    check_qti(qti_zip(spec, built, seed=5), problems, points, groups, dtd)
+    root = etree.fromstring(qti_files(qti_zip(spec, uneven or built, seed=5))[0])
+    assert all(it.getparent().get("ident") != "root_section" for it in root.iter(Q + "item"))
