@@ -21,7 +21,6 @@ import sys
 import tarfile
 import tempfile
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -195,20 +194,12 @@ def stated_exp(text: str, unit: str | None, *labels: str) -> int:
 
 def nested_p(html_text: str) -> bool:
     """Whether a <p> opens while another <p> is open (invalid HTML: the browser closes the first)."""
-    class P(HTMLParser):
-        depth = 0
-        bad = False
-
-        def handle_starttag(self, tag: str, attrs: Any) -> None:
-            if tag == "p":
-                if self.depth:
-                    self.bad = True
-                self.depth += 1
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag == "p":
-                self.depth = max(0, self.depth - 1)
-
-    p = P()
-    p.feed(html_text)
-    return p.bad
+    depth = 0
+    for m in re.finditer(r"<(/?)p[\s>]", html_text, flags=re.IGNORECASE):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            if depth:
+                return True
+            depth += 1
+    return False

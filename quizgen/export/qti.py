@@ -11,6 +11,7 @@ precisely (nothing below 1e-4, nothing above 1e15). Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -60,6 +61,7 @@ def canvas_scale(a: Answer, label: str) -> tuple[Scale, list[NumericRange]]:
     return sc, ranges
 
 
+@functools.lru_cache(maxsize=8192)
 def _equation(tex: str, display: bool) -> str:
     src = "/equation_images/" + quote(quote(tex, safe=""), safe="")
     esc = html.escape(tex, quote=True)
@@ -69,6 +71,7 @@ def _equation(tex: str, display: bool) -> str:
     return f'<span style="display:block;text-align:center">{img}</span>' if display else img
 
 
+@functools.lru_cache(maxsize=1024)
 def canvas_html(markdown: str) -> str:
     def math_(m: str) -> str:
         return _equation(m[2:-2].strip(), m.startswith("\\["))
