@@ -60,9 +60,11 @@ def build_problems(
         n = count if count is not None else item.count
         k = variants if variants is not None else (item.variants or spec.variants)
         for c in range(n):
-            probs = tuple(
-                gen.problem(item_seed(seed, gen.id, idx, c, variant_offset + v), item.options)
-                for v in range(k)
+            first = gen.problem(item_seed(seed, gen.id, idx, c, variant_offset), item.options)
+            # Later variants share the first one's form (same branch and parts, new numbers).
+            fixed = {**gen.form_of(first.params), **item.options}
+            probs = (first,) + tuple(
+                gen.problem(item_seed(seed, gen.id, idx, c, variant_offset + v), fixed) for v in range(1, k)
             )
             out.append(Built(item, idx, c, probs))
             if progress is not None:
