@@ -1003,7 +1003,7 @@ class OdeStep(Generator):
 
     id = "numerics.ode_step"
     version = 3
-    form = ("method",)
+    form = ("method", "steps")  # the answer is y_N for this N
     title = "What is y_N on y' = λy, y(0) = 1?"
     tags = ("ode", "stability")
     params = (
