@@ -308,3 +308,27 @@ def test_max_exact_integer_rejects_off_by_one() -> None:
     assert not accepts(n, 16777215) and not accepts(n, 16777217)
     assert accepts(first, 16777217) and not accepts(first, 16777216)
     assert any(d.value == 16777215 for d in p.distractors)
+
+
+def _kind(a: Any) -> str:
+    t = a.tolerance
+    return f"sig{t.sig}" if t.sig else "exact" if t.exact else "factor" if t.factor else "absolute"
+
+
+MY_AREAS = ("numerics", "linalg", "stats", "info", "optim", "sampling")
+
+
+@pytest.mark.parametrize("gen_id", [g.id for g in REG if g.area in MY_AREAS and g.form])
+def test_fixed_form_keeps_answer_parts(gen_id: str) -> None:
+    # issue 14: versions of one exam question share the first version's form; only the numbers change
+    gen = REG.get(gen_id)
+    for seed in range(4):
+        first = gen.problem(seed)
+        form = gen.form_of(first.params)
+        assert form and set(form) <= set(first.params)
+        shape = [(a.label, _kind(a), len(a.values)) for a in first.answers]
+        for other in range(500, 508):
+            q = gen.problem(other, form)
+            gen.check(q.params, q.answers)
+            assert gen.form_of(q.params) == form
+            assert [(a.label, _kind(a), len(a.values)) for a in q.answers] == shape

@@ -259,3 +259,7 @@ def test_softmax_temperature_user_values_outside_the_envelope_stay_accepted() ->
     p = gen.problem(0, fixed)
     assert p.answers[0].value == pytest.approx(1 / (1 + math.exp(-20)))
     assert gen.plausible(p.params) and "outside [0.0001, 0.9999]" in gen.plausible(p.params)[0]
+
+
+def test_standard_error_exact_for_a_perfect_square() -> None:
+    assert value("stats.standard_error", sigma=2.2, n=25) == 0.44  # not 0.44000000000000006
