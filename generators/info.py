@@ -528,7 +528,9 @@ class WassersteinGaussian(Generator):
             p = {"mu_1": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_1": rng.nice(0.1, 5, 2),
                  "mu_2": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_2": rng.nice(0.1, 5, 2)}
             p.update(fixed)
-            if len(fixed) == 4 or (_finite(self._w2, p) and self._w2(p) >= 0.05):
+            # every misconception visibly wrong at 3 s.f. (equal spreads would make "only the means" right)
+            if len(fixed) == 4 or (_finite(self._w2, p) and self._w2(p) >= 0.05
+                                   and len(self.distractors(p, self.solve(p))) == 3):
                 return p
         if fixed:
             return p

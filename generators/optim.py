@@ -116,9 +116,11 @@ class AdamStep(Generator):
                  "weight_decay": 0.0 if rng.bernoulli(0.4) else rng.choice([0.01, 0.05, 0.1]),
                  "decoupled": rng.bernoulli(0.5), "steps": n}
             p.update(fixed)
-            # No near-cancelling steps: the answer should not hinge on rounding.
             try:
-                if abs(_adam(p)[0]) >= Decimal("0.05") * Decimal(p["lr"]):
+                # no near-cancelling steps, and every misconception visibly wrong at 3 s.f. (|g| = 1 makes SGD's
+                # −η·g equal to Adam's step)
+                if abs(_adam(p)[0]) >= Decimal("0.05") * Decimal(p["lr"]) and \
+                        len(self.distractors(p, self.solve(p))) == (3 if p["weight_decay"] else 2):
                     return p
             except ArithmeticError:  # the user's β = 1 and the like: validate() explains
                 return p

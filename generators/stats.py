@@ -98,6 +98,15 @@ def _sig_to_reproduce(parts: Sequence[float | Fraction], combine: Any, target: S
     return 12
 
 
+def _kept(gen: Generator, p: Params) -> int:
+    """How many misconceptions stay visibly wrong for these params (-1 if the user's values cannot be
+    solved: validate() explains)."""
+    try:
+        return len(gen.distractors(p, gen.solve(p)))
+    except (ArithmeticError, ValueError):
+        return -1
+
+
 # -- generators -------------------------------------------------------------------------------------
 
 
@@ -356,7 +365,7 @@ class GaussianUpdate(Generator):
     """
 
     id = "stats.gaussian_update"
-    version = 2
+    version = 3
     title = "What is the posterior for μ after n Gaussian observations?"
     tags = ("bayes", "gaussian", "conjugate-prior")
     params = (
@@ -370,17 +379,22 @@ class GaussianUpdate(Generator):
     _SDS = [0.2, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5]
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        mu0 = _pick(fixed, "mu0", lambda: rng.nice_uniform(-3, 3, 1))
-        sigma0 = _pick(fixed, "sigma0", lambda: rng.choice(self._SDS))
-        sigma = _pick(fixed, "sigma_noise", lambda: rng.choice(self._SDS))
-        n = rng.integer(1, 10)
-
         def clipped(lim: float) -> float:
             return max(-lim, min(lim, rng.normal()))
 
-        true_mu = mu0 + sigma0 * clipped(2)
-        xs = [round(true_mu + sigma * clipped(3), 1) for _ in range(n)]
-        return {"mu0": mu0, "sigma0": sigma0, "sigma_noise": sigma, "xs": xs}
+        for _ in range(100):
+            mu0 = _pick(fixed, "mu0", lambda: rng.nice_uniform(-3, 3, 1))
+            sigma0 = _pick(fixed, "sigma0", lambda: rng.choice(self._SDS))
+            sigma = _pick(fixed, "sigma_noise", lambda: rng.choice(self._SDS))
+            n = rng.integer(1, 10)
+            true_mu = mu0 + sigma0 * clipped(2)
+            xs = [round(true_mu + sigma * clipped(3), 1) for _ in range(n)]
+            cand = {"mu0": mu0, "sigma0": sigma0, "sigma_noise": sigma, "xs": xs}
+            cand.update(fixed)
+            # both misconceptions visibly wrong at 3 s.f. (a negligible prior would make "ignores the prior" right)
+            if "xs" in fixed or _kept(self, cand) == 2:
+                return cand
+        return cand
 
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
@@ -488,7 +502,7 @@ class BetaBernoulli(Generator):
     """
 
     id = "stats.beta_bernoulli"
-    version = 1
+    version = 2
     title = "What are the MLE, MAP and posterior mean of a coin's bias?"
     tags = ("bayes", "mle", "map", "conjugate-prior")
     params = (
@@ -499,12 +513,20 @@ class BetaBernoulli(Generator):
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        if "n" in fixed:
-            n = fixed["n"]
-        else:
-            n = max(rng.integer(5, 100), fixed.get("k", 0))
-        k = fixed["k"] if "k" in fixed else rng.integer(0, n)
-        return {"k": k, "n": n, "a": rng.integer(1, 10), "b": rng.integer(1, 10)}
+        for _ in range(100):
+            if "n" in fixed:
+                n = fixed["n"]
+            else:
+                n = max(rng.integer(5, 100), fixed.get("k", 0))
+            k = fixed["k"] if "k" in fixed else rng.integer(0, n)
+            cand = {"k": k, "n": n, "a": rng.integer(1, 10), "b": rng.integer(1, 10)}
+            cand.update(fixed)
+            if k > n:
+                return cand  # validate() explains
+            # swapping the MAP and the posterior mean must be visibly wrong at 3 s.f.
+            if _kept(self, cand) == 1:
+                return cand
+        return cand
 
     def validate(self, p: Params) -> None:
         if p["k"] > p["n"]:
