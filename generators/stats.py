@@ -977,6 +977,7 @@ class SoftmaxTemperature(Generator):
 
     id = "stats.softmax_temperature"
     version = 2
+    form = ("index",)  # the answer is p_i for this i
     title = "What is the softmax probability at temperature T?"
     tags = ("softmax", "temperature", "boltzmann")
     params = (
