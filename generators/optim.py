@@ -434,19 +434,23 @@ class LinregGradient(Generator):
               max_len=20),
         Param("w", "floats", "weights (length d)", lo=-2, hi=2, len_lo=1, len_hi=3, min_len=1, max_len=20),
         Param("y", "floats", "targets (length n)", lo=-5, hi=5, len_lo=1, len_hi=5, min_len=1, max_len=20),
+        Param("d", "int", "the number of weights, the length of ∇w (follows from X or w when given)", lo=1, hi=3,
+              min=1, max=20, optional=True),
     )
+    form = ("d",)  # versions of one question ask for a gradient of the same length
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         for _ in range(200):
             x = fixed.get("X")
             if x is None:
                 n = len(fixed["y"]) if "y" in fixed else rng.integer(1, 5)
-                d = len(fixed["w"]) if "w" in fixed else rng.integer(1, 3)
+                d = len(fixed["w"]) if "w" in fixed else fixed.get("d") or rng.integer(1, 3)
                 x = [[rng.integer(-3, 3) for _ in range(d)] for _ in range(n)]
             n, d = len(x), len(x[0])
             p = {"X": x, "w": [rng.nice_uniform(-2, 2, 1) for _ in range(d)],
                  "y": [rng.integer(-5, 5) for _ in range(n)]}
             p.update(fixed)
+            p["d"] = fixed.get("d", d)
             if len(p["w"]) != d or len(p["y"]) != n:
                 return p  # validate() explains
             zero_col = any(all(r[j] == 0 for r in p["X"]) for j in range(d))
@@ -458,6 +462,9 @@ class LinregGradient(Generator):
 
     def validate(self, p: Params) -> None:
         n, d = len(p["X"]), len(p["X"][0])
+        if p.get("d", d) != d:
+            raise ParamError(f"d must be the number of columns of X, {d} (got d={p['d']}); drop d or give X "
+                             "that many columns")
         if len(p["w"]) != d:
             raise ParamError(f"w must have one weight per column of X ({d}) (got {len(p['w'])} values)")
         if len(p["y"]) != n:
