@@ -501,7 +501,7 @@ class EffectiveSampleSize(Generator):
     """
 
     id = "sampling.effective_sample_size"
-    version = 1
+    version = 2
     title = "What is the Kish effective sample size of these importance weights?"
     tags = ("importance-sampling", "effective-sample-size")
     params = (
@@ -533,7 +533,7 @@ class EffectiveSampleSize(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         s1, s2 = self._ess(p)
-        return [Answer("effective sample size", _num(s1 * s1 / s2), "samples")]
+        return [Answer("n_eff", _num(s1 * s1 / s2), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         w = p["weights"]
@@ -641,7 +641,7 @@ class McmcEss(Generator):
     """
 
     id = "sampling.mcmc_ess"
-    version = 1
+    version = 2
     title = "What is the effective sample size of an autocorrelated Markov chain?"
     tags = ("mcmc", "effective-sample-size", "autocorrelation")
     params = (
@@ -665,7 +665,7 @@ class McmcEss(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         rho = _q(p["rho"])
-        return [Answer("effective sample size", _num(p["n"] * (1 - rho) / (1 + rho)), "samples")]
+        return [Answer("n_eff", _num(p["n"] * (1 - rho) / (1 + rho)), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         rho, n = p["rho"], p["n"]
