@@ -108,3 +108,13 @@ def test_show_json_states_precision_for_every_answer() -> None:
     d = json.loads(res.stdout)
     assert all(a["precision"] for a in d["answers"])
     assert "significant figures" in d["question"] or "exact" in d["question"]
+
+
+def test_exact_integers_beyond_2_53_are_compared_exactly() -> None:
+    from quizgen.drill.parse import parse_value
+    from quizgen.model import EXACT
+
+    a = Answer("N", 2**53 + 1, None, EXACT)
+    assert accepts(a, parse_value("9007199254740993"))
+    assert not accepts(a, parse_value("9007199254740992")) and not accepts(a, 2.0**53)
+    assert not accepts(Answer("N", 2**53, None, EXACT), 2**53 - 1)
