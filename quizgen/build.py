@@ -7,7 +7,9 @@ does not change the others. Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,53 @@ class Built:
         return self.variants[0]
 
 
+PARALLEL_MIN = 400
+"""Decks with at least this many problems to draw are drawn in a process pool (when ``fork`` exists)."""
+CHUNK = 64
+"""Draws per task sent to a worker."""
+
+# The registry and spec of the build in progress, inherited by forked workers (never pickled:
+# a registry may hold generators defined in a test or loaded from the user's --generators dir).
+_JOB: tuple[DeckSpec, Registry, int, int] | None = None
+
+
+def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tuple[int, int, int]]:
+    out: list[tuple[int, int, int]] = []
+    for idx, item in enumerate(spec.items):
+        n = count if count is not None else item.count
+        k = variants if variants is not None else (item.variants or spec.variants)
+        out.extend((idx, c, k) for c in range(n))
+    return out
+
+
+def _draw(spec: DeckSpec, registry: Registry, seed: int, offset: int,
+          task: tuple[int, int, int]) -> tuple[Problem, ...]:
+    idx, c, k = task
+    item = spec.items[idx]
+    gen = registry.get(item.generator)
+    return tuple(gen.problem(item_seed(seed, gen.id, idx, c, offset + v), item.options) for v in range(k))
+
+
+def _draw_chunk(chunk: list[tuple[int, int, int]]) -> list[tuple[Problem, ...]]:
+    assert _JOB is not None
+    spec, registry, seed, offset = _JOB
+    return [_draw(spec, registry, seed, offset, t) for t in chunk]
+
+
+def default_workers(n_tasks: int) -> int:
+    """One process per core for big decks (where ``fork`` exists), else 1."""
+    if n_tasks < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 32))
+
+
+def _parallel(tasks: list[tuple[int, int, int]], workers: int) -> Iterator[list[tuple[Problem, ...]]]:
+    chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(_draw_chunk, chunks)  # in order: the same result as drawing serially
+
+
 def build_problems(
     spec: DeckSpec,
     registry: Registry,
@@ -51,20 +100,35 @@ def build_problems(
     variants: int | None = None,
     variant_offset: int = 0,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> list[Built]:
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
-    another block of variants (printed versions use one offset per version)."""
+    another block of variants (printed versions use one offset per version). ``workers``: processes
+    to draw in (default :func:`default_workers`); every problem depends only on its own seed, so
+    the result is the same however many there are."""
+    global _JOB
+    tasks = _tasks(spec, count, variants)
+    n = default_workers(len(tasks)) if workers is None else max(1, workers)
+    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        n = 1
     out: list[Built] = []
-    for idx, item in enumerate(spec.items):
-        gen = registry.get(item.generator)
-        n = count if count is not None else item.count
-        k = variants if variants is not None else (item.variants or spec.variants)
-        for c in range(n):
-            probs = tuple(
-                gen.problem(item_seed(seed, gen.id, idx, c, variant_offset + v), item.options)
-                for v in range(k)
-            )
-            out.append(Built(item, idx, c, probs))
-            if progress is not None:
-                progress(1)
+
+    def add(task: tuple[int, int, int], probs: tuple[Problem, ...]) -> None:
+        out.append(Built(spec.items[task[0]], task[0], task[1], probs))
+        if progress is not None:
+            progress(1)
+
+    if n == 1:
+        for t in tasks:
+            add(t, _draw(spec, registry, seed, variant_offset, t))
+        return out
+    _JOB = (spec, registry, seed, variant_offset)
+    try:
+        done = 0
+        for chunk in _parallel(tasks, n):
+            for probs in chunk:
+                add(tasks[done], probs)
+                done += 1
+    finally:
+        _JOB = None
     return out

@@ -1,0 +1,256 @@
+"""Fit TeX formulas to narrow screens (phones) for renderers without line breaking (MathJax 3).
+
+MathJax 3 never breaks a formula across lines, so a long derivation runs off a 360 px screen. This
+module estimates a formula's width (in em, from the TeX source alone) and
+
+- :func:`break_display` turns a long display formula ``a = b = c`` into ``\\begin{aligned} a &= b
+  \\\\ &= c \\end{aligned}`` steps, filling each line greedily up to the width and breaking only at
+  top-level relations (``=``, ``\\approx``, ``\\le``, ...), never inside braces or ``\\left...\\right``;
+- :func:`split_inline` cuts a long inline formula at top-level relations, commas and ``+``/``×``
+  into pieces that are each a valid formula, so the browser can wrap between them like words.
+
+The estimate is deliberately rough (glyph classes, scripts at 70%, fractions as their wider part);
+callers add a scroll box (CSS ``overflow-x: auto``) for whatever still does not fit. Used by the Anki
+export; usable by any HTML output. Example::
+
+    >>> break_display("x = 1 + 2 = 3", max_em=4)
+    '\\\\begin{aligned} x &= 1 + 2 \\\\\\\\ &= 3 \\\\end{aligned}'
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|\s+|.", re.S)
+
+RELATIONS = frozenset({"=", "<", ">", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
+                       "\\equiv", "\\sim", "\\simeq", "\\propto", "\\to", "\\Rightarrow", "\\implies"})
+BINARY = frozenset({"+", "-", "\\times", "\\cdot", "\\pm", "\\mp", "*", "−", "×", "·"})
+_ZERO = frozenset({"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\displaystyle",
+                   "\\textstyle", "\\limits", "\\nolimits", "\\hat", "\\bar", "\\tilde", "\\vec", "\\dot",
+                   "\\ddot", "\\overline", "\\underline", "\\widehat", "\\widetilde", "&", "\\\\", "\\!"})
+_SPACE = {"\\,": 0.17, "\\:": 0.22, "\\;": 0.28, "\\ ": 0.25, "~": 0.25, "\\quad": 1.0, "\\qquad": 2.0,
+          "\\enspace": 0.5, "\\thinspace": 0.17}
+_TEXTLIKE = frozenset({"\\text", "\\mathrm", "\\textrm", "\\operatorname", "\\textbf", "\\mathbf", "\\mathit",
+                       "\\texttt", "\\mathtt", "\\textit", "\\mathsf"})
+_BIGOPS = frozenset({"\\sum", "\\prod", "\\int", "\\oint", "\\bigcup", "\\bigcap", "\\coprod"})
+_FUNCS = frozenset({"\\log", "\\ln", "\\exp", "\\det", "\\max", "\\min", "\\sin", "\\cos", "\\tan", "\\arg",
+                    "\\lim", "\\sup", "\\inf", "\\Pr", "\\dim", "\\ker", "\\tanh", "\\sinh", "\\cosh", "\\deg"})
+
+
+def _tokens(src: str) -> list[str]:
+    return [t for t in _TOKEN.findall(src) if not t.isspace()]
+
+
+def _group(toks: list[str], i: int) -> tuple[list[str], int]:
+    """The argument starting at ``toks[i]``: a braced group's inside or one token; and the next index."""
+    if i >= len(toks):
+        return [], i
+    if toks[i] != "{":
+        return [toks[i]], i + 1
+    depth, j = 0, i
+    while j < len(toks):
+        if toks[j] == "{":
+            depth += 1
+        elif toks[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return toks[i + 1:j], j + 1
+        j += 1
+    return toks[i + 1:], len(toks)
+
+
+def _width(toks: list[str], display: bool) -> float:
+    w, i = 0.0, 0
+    while i < len(toks):
+        t = toks[i]
+        i += 1
+        if t in ("{", "}") or t in _ZERO:
+            continue
+        if t in ("^", "_"):
+            arg, i = _group(toks, i)
+            w += 0.71 * _width(arg, False)
+        elif t in ("\\frac", "\\dfrac", "\\tfrac", "\\binom"):
+            num, i = _group(toks, i)
+            den, i = _group(toks, i)
+            scale = 1.0 if (display or t == "\\dfrac") and t != "\\tfrac" else 0.71
+            w += scale * max(_width(num, display), _width(den, display)) + 0.25
+        elif t == "\\sqrt":
+            if i < len(toks) and toks[i] == "[":
+                while i < len(toks) and toks[i] != "]":
+                    i += 1
+                i += 1
+            arg, i = _group(toks, i)
+            w += _width(arg, display) + 0.85
+        elif t in _TEXTLIKE:
+            arg, i = _group(toks, i)
+            w += 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
+        elif t in ("\\mathbb", "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm"):
+            arg, i = _group(toks, i)
+            w += 0.75 * max(1, len(arg))
+        elif t in ("\\begin", "\\end"):
+            _, i = _group(toks, i)
+        elif t in _SPACE:
+            w += _SPACE[t]
+        elif t in RELATIONS:
+            w += 1.35
+        elif t in BINARY:
+            w += 1.25
+        elif t == ",":
+            w += 0.45
+        elif t in _BIGOPS:
+            w += 1.45 if display else 1.05
+        elif t in _FUNCS:
+            w += 0.5 * (len(t) - 1) + 0.17
+        elif t.startswith("\\") and len(t) > 2:
+            w += 0.8
+        elif t.startswith("\\"):
+            w += 0.5
+        elif t in "()[]|.;:!'":
+            w += 0.39
+        elif t.isupper() or not t.isascii():
+            w += 0.75
+        else:
+            w += 0.52
+    return w
+
+
+def tex_width(src: str, display: bool = False) -> float:
+    """Estimated rendered width of TeX ``src`` in em of the math font."""
+    return _width(_tokens(src), display)
+
+
+def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
+    """``toks`` cut after each top-level token in ``at`` (the cut token ends its piece)."""
+    pieces: list[list[str]] = [[]]
+    depth = 0
+    for t in toks:
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        pieces[-1].append(t)
+        if depth == 0 and t in at:
+            pieces.append([])
+    return [p for p in pieces if p]
+
+
+def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
+    toks, spans = [], []
+    for m in _TOKEN.finditer(src):
+        if not m.group().isspace():
+            toks.append(m.group())
+            spans.append(m.span())
+    return toks, spans
+
+
+def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
+    """The source text of tokens ``a..b-1`` (exactly as written: spaces in ``\\text{}`` kept)."""
+    return src[spans[a][0]:spans[b - 1][1]].strip()
+
+
+def break_display(src: str, max_em: float) -> str:
+    """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
+    before top-level relations, each line filled as far as it fits."""
+    if tex_width(src, True) <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
+        return src
+    toks, spans = _spans(src)
+    cuts, depth = [], 0
+    for k, t in enumerate(toks):
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t in RELATIONS and k > 0:
+            cuts.append(k)
+    if not cuts or cuts[-1] == len(toks) - 1:
+        return src
+    bounds = [0, *cuts, len(toks)]
+    # lines: token ranges; the first holds the left side and the first relation's step
+    lines: list[tuple[int, int]] = [(0, bounds[2])]
+    for k in range(2, len(bounds) - 1):
+        a, b = bounds[k], bounds[k + 1]
+        if _width(toks[lines[-1][0]:b], True) <= max_em:
+            lines[-1] = (lines[-1][0], b)
+        else:
+            lines.append((a, b))
+    # a single step still too wide: continue it on further lines before top-level + - ×
+    wrapped: list[tuple[int, int, bool]] = []
+    for a, b in lines:
+        for k, (x, y) in enumerate(_wrap(toks, a, b, max_em)):
+            wrapped.append((x, y, k > 0))
+    if len(wrapped) == 1:
+        return src
+    rel = cuts[0]
+    a0, b0, _ = wrapped[0]
+    body = [_slice(src, spans, 0, rel) + " &" + _slice(src, spans, rel, b0)] if rel < b0 else \
+        [_slice(src, spans, a0, b0) + " &"]
+    for a, b, cont in wrapped[1:]:
+        body.append(("&\\quad {}" if cont else "&") + _slice(src, spans, a, b))
+    return "\\begin{aligned} " + " \\\\ ".join(body) + " \\end{aligned}"
+
+
+def _wrap(toks: list[str], a: int, b: int, max_em: float) -> list[tuple[int, int]]:
+    """Token range a..b cut before top-level binary operators, greedily, into parts that fit."""
+    ops, depth = [], 0
+    for k in range(a, b):
+        t = toks[k]
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t in BINARY and k > a + 1 and toks[k - 1] not in RELATIONS | BINARY:
+            ops.append(k)
+    parts, start = [], a
+    while _width(toks[start:b], True) > max_em:
+        fits = [o for o in ops if o > start and _width(toks[start:o], True) <= max_em]
+        later = [o for o in ops if o > start]
+        if not later:
+            break
+        cut = fits[-1] if fits else later[0]
+        parts.append((start, cut))
+        start = cut
+    parts.append((start, b))
+    return parts
+
+
+_INLINE_CUTS = (RELATIONS, frozenset({","}), frozenset({"+", "-", "\\times", "\\cdot", "−", "×"}))
+
+
+def split_inline(src: str, max_em: float) -> list[str] | None:
+    """Pieces of a long inline formula that each fit ``max_em`` (binary operators and relations keep
+    their spacing with a trailing ``{}``); None if it fits already or cannot be cut small enough."""
+    if tex_width(src) <= max_em or re.search(r"\\begin|\\\\|&", src):
+        return None
+    toks, spans = _spans(src)
+    pieces: list[tuple[int, int]] = [(0, len(toks))]
+    for cuts in _INLINE_CUTS:
+        nxt: list[tuple[int, int]] = []
+        for a, b in pieces:
+            if _width(toks[a:b], False) <= max_em:
+                nxt.append((a, b))
+                continue
+            start = a
+            for part in _split_top(toks[a:b], cuts):
+                nxt.append((start, start + len(part)))
+                start += len(part)
+        pieces = nxt
+        if all(_width(toks[a:b], False) <= max_em for a, b in pieces):
+            break
+    else:
+        return None
+    if len(pieces) < 2:
+        return None
+    merged: list[tuple[int, int]] = [pieces[0]]
+    for a, b in pieces[1:]:
+        if _width(toks[merged[-1][0]:b], False) <= max_em:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    out = []
+    for k, (a, b) in enumerate(merged):
+        piece = _slice(src, spans, a, b)
+        if k < len(merged) - 1 and (toks[b - 1] in RELATIONS or toks[b - 1] in BINARY):
+            piece += " {}"  # keeps the operator's spacing at the end of a piece
+        out.append(piece)
+    return out
