@@ -72,10 +72,10 @@ RECALL_MODEL_ID = stable_id("quizgen/model/numeric-recall/v1")
 ROLLOVER_HOUR = 4
 """Variants switch at 4 am local time, Anki's default start of the next day."""
 
-INLINE_EM = 12.5
+INLINE_EM = 12.0
 """Inline formulas estimated wider than this (math em) are cut into pieces that wrap like words."""
-DISPLAY_EM = 13.5
-"""Display formulas wider than this break into aligned lines at ``=`` (360 px phones: ~15 em)."""
+DISPLAY_EM = 12.5
+"""Display formulas wider than this break into aligned lines at ``=`` (a 360 px phone holds ~13.5 em of Anki's math)."""
 
 # -- card templates ---------------------------------------------------------------------------------
 # Picks one variant per ".qz-vs" set from the local day and the note key, so front and back agree

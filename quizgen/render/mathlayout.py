@@ -166,32 +166,40 @@ def break_display(src: str, max_em: float) -> str:
     if not cuts or cuts[-1] == len(toks) - 1:
         return src
     bounds = [0, *cuts, len(toks)]
-    # lines: token ranges; the first holds the left side and the first relation's step
-    lines: list[tuple[int, int]] = [(0, bounds[2])]
+    rel = cuts[0]
+    lhs = _width(toks[:rel], True)
+    # A wide left side gets a row of its own, so every step has the whole width; a narrow one
+    # stays on the first row and the steps line up after it (their width is what is left).
+    own_row = lhs > 0.35 * max_em
+    step_em = max_em if own_row else max_em - lhs
+    lines: list[tuple[int, int]] = [(rel, bounds[2])]
     for k in range(2, len(bounds) - 1):
         a, b = bounds[k], bounds[k + 1]
-        if _width(toks[lines[-1][0]:b], True) <= max_em:
+        if _width(toks[lines[-1][0]:b], True) <= step_em:
             lines[-1] = (lines[-1][0], b)
         else:
             lines.append((a, b))
     # a single step still too wide: continue it on further lines before top-level + - ×
     wrapped: list[tuple[int, int, bool]] = []
     for a, b in lines:
-        for k, (x, y) in enumerate(_wrap(toks, a, b, max_em)):
+        for k, (x, y) in enumerate(_wrap(toks, a, b, step_em, step_em - 1.0)):
             wrapped.append((x, y, k > 0))
-    if len(wrapped) == 1:
+    if len(wrapped) == 1 and not own_row:
         return src
-    rel = cuts[0]
-    a0, b0, _ = wrapped[0]
-    body = [_slice(src, spans, 0, rel) + " &" + _slice(src, spans, rel, b0)] if rel < b0 else \
-        [_slice(src, spans, a0, b0) + " &"]
-    for a, b, cont in wrapped[1:]:
-        body.append(("&\\quad {}" if cont else "&") + _slice(src, spans, a, b))
+    left = _slice(src, spans, 0, rel)
+    body = [f"& {left}"] if own_row else [f"{left} &"]
+    for k, (a, b, cont) in enumerate(wrapped):
+        step = ("\\quad {}" if cont else "") + _slice(src, spans, a, b)
+        if k == 0 and not own_row:
+            body[0] += step
+        else:
+            body.append("&" + step)
     return "\\begin{aligned} " + " \\\\ ".join(body) + " \\end{aligned}"
 
 
-def _wrap(toks: list[str], a: int, b: int, max_em: float) -> list[tuple[int, int]]:
-    """Token range a..b cut before top-level binary operators, greedily, into parts that fit."""
+def _wrap(toks: list[str], a: int, b: int, max_em: float, more_em: float) -> list[tuple[int, int]]:
+    """Token range a..b cut before top-level binary operators (or after commas), greedily, into parts that fit
+    (the first in ``max_em``, the continuation lines in ``more_em``)."""
     ops, depth = [], 0
     for k in range(a, b):
         t = toks[k]
@@ -201,9 +209,13 @@ def _wrap(toks: list[str], a: int, b: int, max_em: float) -> list[tuple[int, int
             depth -= 1
         elif depth == 0 and t in BINARY and k > a + 1 and toks[k - 1] not in RELATIONS | BINARY:
             ops.append(k)
-    parts, start = [], a
-    while _width(toks[start:b], True) > max_em:
-        fits = [o for o in ops if o > start and _width(toks[start:o], True) <= max_em]
+        elif depth == 0 and t == "," and a < k < b - 1:
+            ops.append(k + 1)  # after a comma: lists wrap between their items
+    parts: list[tuple[int, int]] = []
+    start = a
+    while _width(toks[start:b], True) > (more_em if parts else max_em):
+        room = more_em if parts else max_em
+        fits = [o for o in ops if o > start and _width(toks[start:o], True) <= room]
         later = [o for o in ops if o > start]
         if not later:
             break
