@@ -141,6 +141,7 @@ function one(i) {
     results.push({i: i, scrollWidth: de.scrollWidth, clientWidth: de.clientWidth,
                   bodyScroll: document.body.scrollWidth, wide: wide(),
                   errors: qa.querySelectorAll("mjx-merror").length, scrolls: scrolls(),
+                  typeans: (qa.querySelector("#typeans") || {}).innerHTML || null,
                   text: qa.textContent.slice(0, 200)});
   });
 }

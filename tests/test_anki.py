@@ -4,6 +4,7 @@ script runs in headless Chromium the way Anki's reviewer runs it."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -660,3 +661,108 @@ def test_type_in_asks_every_part_with_its_precision(registry: Registry, col: Any
             if isinstance(a.value, list):
                 assert typed.count(", ") == len(a.value) - 1
         assert "spacing does not matter" in prompt
+
+
+# -- phone layout with Anki's own MathJax and reviewer CSS -------------------------------------------
+def _browser_or_skip() -> str:
+    chromium = _chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
+        pytest.skip("headless Chromium not installed (apt-get install -y chromium)")
+    return chromium
+
+
+def _sides(col: Any, days: list[int], typed: str | None = None) -> list[dict[str, Any]]:
+    """Every card side as the reviewer shows it, once per day (each day may pick another variant)."""
+    from .anki_web import reviewer_html
+
+    out = []
+    for cid in sorted(col.find_cards("")):
+        card = col.get_card(cid)
+        expected = card.note()["AnswerPlain"]
+        for now in days:
+            answer = typed if typed is not None else expected.replace(" ", "")  # spacing differs on purpose
+            out.append({"html": reviewer_html(card.question()), "now": now, "key": f"{card.note()['Key']}#{card.ord}q"})
+            out.append({"html": reviewer_html(card.answer(), answer, expected, col), "now": now,
+                        "key": f"{card.note()['Key']}#{card.ord}a", "typed": answer, "expected": expected})
+    return out
+
+
+@pytest.mark.browser
+def test_every_card_side_fits_a_phone(registry: Registry, tmp_path: Path) -> None:
+    """ml-math (one variant) and llm-scaling with variants = 3 and type-in cards, every side on
+    every variant, at 360 px (a phone) and 1100 px: nothing scrolls the page sideways; a formula
+    that cannot fit scrolls in its own box. One Chromium run renders all of them."""
+    from quizgen.deck import load_deck
+
+    from .anki_web import aqt_web_dir, measure
+
+    chromium = _browser_or_skip()
+    web, why = aqt_web_dir()
+    if web is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Anki's reviewer assets are required in CI: {why}")
+        pytest.skip(why)
+    sides: list[dict[str, Any]] = []
+    noon = int(T0 * 1000) - int(T0 * 1000) % 86_400_000 + 12 * 3_600_000
+    for name, variants, type_in in (("ml-math", 1, False), ("llm-scaling", 3, True)):
+        spec = dataclasses.replace(load_deck(name, registry), variants=variants, type_in=type_in)
+        out = tmp_path / f"{name}.apkg"
+        write_apkg(spec, registry, out, seed=2026, timestamp=T0)
+        c = Collection(str(tmp_path / f"{name}.anki2"))
+        try:
+            import_apkg(c, out)
+            sides += _sides(c, [noon + d * 86_400_000 for d in range(variants)])
+        finally:
+            c.close()
+    data = measure(chromium, web, sides, [360, 1100], tmp_path, env={"TZ": "UTC"})
+    for width, d in data.items():
+        assert d["done"] and not d["errors"], (width, d["errors"][:3])
+        assert len(d["results"]) == len(sides)
+        over = [(sides[r["i"]]["key"], r["scrollWidth"], r["wide"][:2]) for r in d["results"]
+                if r["scrollWidth"] > r["clientWidth"]]
+        assert not over, f"{len(over)} sides overflow at {width} px: {over[:5]}"
+        assert not [r for r in d["results"] if r["errors"]], "MathJax reported TeX errors"
+        typed = [r for r in d["results"] if sides[r["i"]].get("typed") is not None and r["typeans"]]
+        assert any(sides[r["i"]]["typed"] != sides[r["i"]]["expected"] for r in typed), "no spacing differs"
+        for r in typed:  # typed without spaces after commas: accepted all the same
+            assert "typeBad" not in r["typeans"] and "typeMissed" not in r["typeans"], r["typeans"]
+
+
+@pytest.mark.browser
+def test_variants_switch_at_4am_local_time(registry: Registry, col: Any, tmp_path: Path) -> None:
+    """Anki's day starts at 4 am: 23:59 and 03:59 show the variant of the day before, 04:01 the next."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    chromium = _browser_or_skip()
+    out = tmp_path / "v.apkg"
+    write_apkg(spec_of(registry, items(("flops.matmul", 3)), variants=3), registry, out, seed=21, timestamp=T0)
+    import_apkg(col, out)
+    cards = [col.get_card(cid) for cid in sorted(col.find_cards(""))]
+    tz = ZoneInfo("Asia/Kolkata")
+    day0 = datetime(2026, 3, 10, tzinfo=tz)
+    clock = [(day0 + timedelta(days=d, hours=h, minutes=m)) for d in range(3)
+             for h, m in ((4, 1), (12, 0), (23, 59), (24, 1), (27, 59))]  # 27:59 = 03:59 next morning
+    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
+            .replace("@DAYS@", _js_literal([int(t.timestamp() * 1000) for t in clock])))
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
+         (tmp_path / "page.html").as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
+    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
+    data = json.loads(html.unescape(m.group(1)))
+    assert data["errors"] == []
+    for c in range(len(cards)):
+        picked = []
+        for r in (r for r in data["results"] if r["card"] == c and r["day"] >= 0):
+            chosen = {s["variants"][0] for side in ("front", "back") for s in r[side] if s["variants"]}
+            assert len(chosen) == 1  # front and back agree at any time of day
+            picked.append(chosen.pop())
+        for d in range(3):  # one Anki day: 04:01 .. 03:59 the next morning
+            assert len(set(picked[5 * d:5 * d + 5])) == 1, picked
+        assert picked[0] != picked[5] != picked[10]  # and the next Anki day shows the next variant
