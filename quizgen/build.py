@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +49,10 @@ PARALLEL_MIN = 400
 CHUNK = 64
 """Draws per task sent to a worker."""
 
-# The registry and spec of the build in progress, inherited by forked workers (never pickled:
-# a registry may hold generators defined in a test or loaded from the user's --generators dir).
-_JOB: tuple[DeckSpec, Registry, int, int] | None = None
+# The build in progress (spec, registry, seed, variant offset, render), inherited by forked workers
+# and never pickled: a registry may hold generators defined in a test or loaded from the user's
+# --generators dir, and ``render`` may be a closure.
+_JOB: tuple[DeckSpec, Registry, int, int, Callable[[Built], Any] | None] | None = None
 
 
 def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tuple[int, int, int]]:
@@ -63,18 +64,19 @@ def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tupl
     return out
 
 
-def _draw(spec: DeckSpec, registry: Registry, seed: int, offset: int,
-          task: tuple[int, int, int]) -> tuple[Problem, ...]:
+def _one(spec: DeckSpec, registry: Registry, seed: int, offset: int, render: Callable[[Built], Any] | None,
+         task: tuple[int, int, int]) -> tuple[Built, Any]:
     idx, c, k = task
     item = spec.items[idx]
     gen = registry.get(item.generator)
-    return tuple(gen.problem(item_seed(seed, gen.id, idx, c, offset + v), item.options) for v in range(k))
+    b = Built(item, idx, c, tuple(gen.problem(item_seed(seed, gen.id, idx, c, offset + v), item.options)
+                                  for v in range(k)))
+    return b, (render(b) if render is not None else None)
 
 
-def _draw_chunk(chunk: list[tuple[int, int, int]]) -> list[tuple[Problem, ...]]:
+def _chunk(chunk: list[tuple[int, int, int]]) -> list[tuple[Built, Any]]:
     assert _JOB is not None
-    spec, registry, seed, offset = _JOB
-    return [_draw(spec, registry, seed, offset, t) for t in chunk]
+    return [_one(*_JOB, t) for t in chunk]
 
 
 def default_workers(n_tasks: int) -> int:
@@ -84,11 +86,45 @@ def default_workers(n_tasks: int) -> int:
     return max(1, min(os.cpu_count() or 1, 32))
 
 
-def _parallel(tasks: list[tuple[int, int, int]], workers: int) -> Iterator[list[tuple[Problem, ...]]]:
-    chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
-        yield from pool.imap(_draw_chunk, chunks)  # in order: the same result as drawing serially
+def build_rendered(
+    spec: DeckSpec,
+    registry: Registry,
+    render: Callable[[Built], Any] | None,
+    *,
+    seed: int,
+    count: int | None = None,
+    variants: int | None = None,
+    variant_offset: int = 0,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> list[tuple[Built, Any]]:
+    """Every entry of ``spec`` with ``render(entry)`` computed beside it (in the worker that drew
+    it: rendering is as costly as drawing). ``workers``: processes (default :func:`default_workers`);
+    every problem depends only on its own seed, and results come back in order, so the result is
+    the same however many there are."""
+    global _JOB
+    tasks = _tasks(spec, count, variants)
+    n = default_workers(len(tasks)) if workers is None else max(1, workers)
+    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        n = 1
+    out: list[tuple[Built, Any]] = []
+    if n == 1:
+        for t in tasks:
+            out.append(_one(spec, registry, seed, variant_offset, render, t))
+            if progress is not None:
+                progress(1)
+        return out
+    _JOB = (spec, registry, seed, variant_offset, render)
+    try:
+        chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+        with multiprocessing.get_context("fork").Pool(min(n, len(chunks))) as pool:
+            for done in pool.imap(_chunk, chunks):
+                out.extend(done)
+                if progress is not None:
+                    progress(len(done))
+    finally:
+        _JOB = None
+    return out
 
 
 def build_problems(
@@ -103,32 +139,7 @@ def build_problems(
     workers: int | None = None,
 ) -> list[Built]:
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
-    another block of variants (printed versions use one offset per version). ``workers``: processes
-    to draw in (default :func:`default_workers`); every problem depends only on its own seed, so
-    the result is the same however many there are."""
-    global _JOB
-    tasks = _tasks(spec, count, variants)
-    n = default_workers(len(tasks)) if workers is None else max(1, workers)
-    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        n = 1
-    out: list[Built] = []
-
-    def add(task: tuple[int, int, int], probs: tuple[Problem, ...]) -> None:
-        out.append(Built(spec.items[task[0]], task[0], task[1], probs))
-        if progress is not None:
-            progress(1)
-
-    if n == 1:
-        for t in tasks:
-            add(t, _draw(spec, registry, seed, variant_offset, t))
-        return out
-    _JOB = (spec, registry, seed, variant_offset)
-    try:
-        done = 0
-        for chunk in _parallel(tasks, n):
-            for probs in chunk:
-                add(tasks[done], probs)
-                done += 1
-    finally:
-        _JOB = None
-    return out
+    another block of variants (printed versions use one offset per version); ``workers`` as in
+    :func:`build_rendered`."""
+    return [b for b, _ in build_rendered(spec, registry, None, seed=seed, count=count, variants=variants,
+                                         variant_offset=variant_offset, progress=progress, workers=workers)]

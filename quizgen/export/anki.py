@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen import __version__
-from quizgen.build import Built, build_problems, options_key
+from quizgen.build import Built, build_rendered, options_key
 from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
 from quizgen.fileio import atomic_path, check_writable_file
@@ -183,6 +183,7 @@ def _esc(s: str) -> str:
     return html.escape(s, quote=False)
 
 
+@functools.lru_cache(maxsize=8192)
 def _math(tex_src: str) -> str:
     """One formula (with its delimiters) as field HTML that fits a phone: a long display formula
     breaks into aligned lines, a long inline one into pieces that wrap (``<wbr>`` between them),
@@ -340,13 +341,14 @@ def note_key(p: Problem, options: dict[str, Any]) -> str:
     return key
 
 
-def note_guid(deck: str, b: Built) -> str:
+def note_guid(deck: str, b: Built, options: str | None = None) -> str:
     """Identity from (deck name, generator id, item slot, copy, options): never from the version,
-    the seed or the rendered text, so upgrades and rewordings update the note in place."""
+    the seed or the rendered text, so upgrades and rewordings update the note in place.
+    ``options``: the item's :func:`options_key`, if already known."""
     from genanki.util import guid_for
 
     guid: str = guid_for("quizgen/note/v2", deck, b.item.generator, b.item_index, b.copy,
-                         options_key(b.item.options))
+                         options if options is not None else options_key(b.item.options))
     return guid
 
 
@@ -449,7 +451,14 @@ def write_apkg(
     ts = time.time() if timestamp is None else float(timestamp)
     built_on = time.strftime("%Y-%m-%d", time.gmtime(ts))
     previous = previous_notes(out_path)
-    entries = build_problems(spec, registry, seed=seed, count=count, progress=progress, workers=workers)
+    type_in = spec.type_in
+
+    opts = [options_key(it.options) for it in spec.items]
+
+    def render(b: Built) -> tuple[list[str], list[str], str]:
+        return note_fields(b, type_in, built_on), note_tags(b), note_guid(spec.name, b, opts[b.item_index])
+
+    entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers)
 
     model = _model(spec.type_in)
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
@@ -458,19 +467,17 @@ def write_apkg(
     n_cards = 0
     guids: set[str] = set()
     drawn: set[tuple[str, int, str]] = set()
-    for b in entries:
+    for b, (fields, tags, guid) in entries:
         if progress is not None:
             progress(1)
-        same = (b.problem.id, b.problem.seed, options_key(b.item.options))
+        same = (b.problem.id, b.problem.seed, opts[b.item_index])
         if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
             continue
         drawn.add(same)
-        guid = note_guid(spec.name, b)
         guids.add(guid)
         name = subdeck_name(spec, b.problem.area)
         if name not in decks:
             decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
-        fields, tags = note_fields(b, spec.type_in, built_on), note_tags(b)
         stamp = ts
         old = previous.notes.get(guid)
         if old is not None and old.mid == model.model_id and old.tags == tags and _same(old.fields, fields):

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|\s+|.", re.S)
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
+"""Control words, control symbols, braces, runs of digits or lower-case letters, single characters."""
 
 RELATIONS = frozenset({"=", "<", ">", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
                        "\\equiv", "\\sim", "\\simeq", "\\propto", "\\to", "\\Rightarrow", "\\implies"})
@@ -60,59 +61,97 @@ def _group(toks: list[str], i: int) -> tuple[list[str], int]:
     return toks[i + 1:], len(toks)
 
 
-def _width(toks: list[str], display: bool) -> float:
-    w, i = 0.0, 0
-    while i < len(toks):
+def _plain(t: str, display: bool) -> float:
+    if t in _SPACE:
+        return _SPACE[t]
+    if t in RELATIONS:
+        return 1.35
+    if t in BINARY:
+        return 1.25
+    if t == ",":
+        return 0.45
+    if t in _BIGOPS:
+        return 1.45 if display else 1.05
+    if t in _FUNCS:
+        return 0.5 * (len(t) - 1) + 0.17
+    if t.startswith("\\"):
+        return 0.8 if len(t) > 2 else 0.5
+    if t in "()[]|.;:!'":
+        return 0.39
+    if t.isupper() or not t.isascii():
+        return 0.75
+    return 0.52 * len(t)
+
+
+_SPECIAL = frozenset({"{", "}", "^", "_", "\\frac", "\\dfrac", "\\tfrac", "\\binom", "\\sqrt", "\\mathbb",
+                      "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm", "\\begin", "\\end"}) | _ZERO | _TEXTLIKE
+_PLAIN_T: dict[str, float] = {}
+_PLAIN_D: dict[str, float] = {}
+
+
+def _widths(toks: list[str], display: bool) -> list[float]:
+    """Each token's share of the width: a command taking arguments carries their width, and the
+    argument tokens count 0, so a top-level range's width is the sum over it."""
+    w = [0.0] * len(toks)
+    i = 0
+    n = len(toks)
+    cache = _PLAIN_D if display else _PLAIN_T
+    while i < n:
         t = toks[i]
+        at = i
         i += 1
+        if t not in _SPECIAL:
+            x = cache.get(t)
+            if x is None:
+                x = cache[t] = _plain(t, display)
+            w[at] = x
+            continue
         if t in ("{", "}") or t in _ZERO:
             continue
         if t in ("^", "_"):
+            if i < len(toks) and len(toks[i]) > 1 and toks[i][0].isalnum():  # x^23: only "2" is raised
+                w[at] = 0.71 * 0.52 + 0.52 * (len(toks[i]) - 1)
+                i += 1
+                continue
             arg, i = _group(toks, i)
-            w += 0.71 * _width(arg, False)
+            w[at] = 0.71 * _width(arg, False)
         elif t in ("\\frac", "\\dfrac", "\\tfrac", "\\binom"):
             num, i = _group(toks, i)
             den, i = _group(toks, i)
             scale = 1.0 if (display or t == "\\dfrac") and t != "\\tfrac" else 0.71
-            w += scale * max(_width(num, display), _width(den, display)) + 0.25
+            w[at] = scale * max(_width(num, display), _width(den, display)) + 0.25
         elif t == "\\sqrt":
             if i < len(toks) and toks[i] == "[":
                 while i < len(toks) and toks[i] != "]":
                     i += 1
                 i += 1
             arg, i = _group(toks, i)
-            w += _width(arg, display) + 0.85
+            w[at] = _width(arg, display) + 0.85
         elif t in _TEXTLIKE:
             arg, i = _group(toks, i)
-            w += 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
+            w[at] = 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
         elif t in ("\\mathbb", "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm"):
             arg, i = _group(toks, i)
-            w += 0.75 * max(1, len(arg))
+            w[at] = 0.75 * max(1, sum(len(a) for a in arg))
         elif t in ("\\begin", "\\end"):
             _, i = _group(toks, i)
-        elif t in _SPACE:
-            w += _SPACE[t]
-        elif t in RELATIONS:
-            w += 1.35
-        elif t in BINARY:
-            w += 1.25
-        elif t == ",":
-            w += 0.45
-        elif t in _BIGOPS:
-            w += 1.45 if display else 1.05
-        elif t in _FUNCS:
-            w += 0.5 * (len(t) - 1) + 0.17
-        elif t.startswith("\\") and len(t) > 2:
-            w += 0.8
-        elif t.startswith("\\"):
-            w += 0.5
-        elif t in "()[]|.;:!'":
-            w += 0.39
-        elif t.isupper() or not t.isascii():
-            w += 0.75
-        else:
-            w += 0.52
     return w
+
+
+def _width(toks: list[str], display: bool) -> float:
+    return sum(_widths(toks, display))
+
+
+class _Ranges:
+    """Widths of top-level token ranges in O(1), from prefix sums."""
+
+    def __init__(self, toks: list[str], display: bool) -> None:
+        self.prefix = [0.0]
+        for x in _widths(toks, display):
+            self.prefix.append(self.prefix[-1] + x)
+
+    def __call__(self, a: int, b: int) -> float:
+        return self.prefix[b] - self.prefix[a]
 
 
 def tex_width(src: str, display: bool = False) -> float:
@@ -138,8 +177,9 @@ def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
 def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
     toks, spans = [], []
     for m in _TOKEN.finditer(src):
-        if not m.group().isspace():
-            toks.append(m.group())
+        t = m.group()
+        if t[0] not in " \t\n\r\f\v":
+            toks.append(t)
             spans.append(m.span())
     return toks, spans
 
@@ -152,9 +192,12 @@ def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
 def break_display(src: str, max_em: float) -> str:
     """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
     before top-level relations, each line filled as far as it fits."""
-    if tex_width(src, True) <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
-        return src
+    if len(src) * 1.45 <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
+        return src  # (no token is wider than 1.45 em per character of its source)
     toks, spans = _spans(src)
+    width = _Ranges(toks, True)
+    if width(0, len(toks)) <= max_em:
+        return src
     cuts, depth = [], 0
     for k, t in enumerate(toks):
         if t in ("{", "\\left", "\\begin"):
@@ -167,7 +210,7 @@ def break_display(src: str, max_em: float) -> str:
         return src
     bounds = [0, *cuts, len(toks)]
     rel = cuts[0]
-    lhs = _width(toks[:rel], True)
+    lhs = width(0, rel)
     # A wide left side gets a row of its own, so every step has the whole width; a narrow one
     # stays on the first row and the steps line up after it (their width is what is left).
     own_row = lhs > 0.35 * max_em
@@ -175,14 +218,14 @@ def break_display(src: str, max_em: float) -> str:
     lines: list[tuple[int, int]] = [(rel, bounds[2])]
     for k in range(2, len(bounds) - 1):
         a, b = bounds[k], bounds[k + 1]
-        if _width(toks[lines[-1][0]:b], True) <= step_em:
+        if width(lines[-1][0], b) <= step_em:
             lines[-1] = (lines[-1][0], b)
         else:
             lines.append((a, b))
     # a single step still too wide: continue it on further lines before top-level + - ×
     wrapped: list[tuple[int, int, bool]] = []
     for a, b in lines:
-        for k, (x, y) in enumerate(_wrap(toks, a, b, step_em, step_em - 1.0)):
+        for k, (x, y) in enumerate(_wrap(toks, width, a, b, step_em, step_em - 1.0)):
             wrapped.append((x, y, k > 0))
     if len(wrapped) == 1 and not own_row:
         return src
@@ -197,7 +240,8 @@ def break_display(src: str, max_em: float) -> str:
     return "\\begin{aligned} " + " \\\\ ".join(body) + " \\end{aligned}"
 
 
-def _wrap(toks: list[str], a: int, b: int, max_em: float, more_em: float) -> list[tuple[int, int]]:
+def _wrap(toks: list[str], width: _Ranges, a: int, b: int, max_em: float,
+          more_em: float) -> list[tuple[int, int]]:
     """Token range a..b cut before top-level binary operators (or after commas), greedily, into parts that fit
     (the first in ``max_em``, the continuation lines in ``more_em``)."""
     ops, depth = [], 0
@@ -213,9 +257,9 @@ def _wrap(toks: list[str], a: int, b: int, max_em: float, more_em: float) -> lis
             ops.append(k + 1)  # after a comma: lists wrap between their items
     parts: list[tuple[int, int]] = []
     start = a
-    while _width(toks[start:b], True) > (more_em if parts else max_em):
+    while width(start, b) > (more_em if parts else max_em):
         room = more_em if parts else max_em
-        fits = [o for o in ops if o > start and _width(toks[start:o], True) <= room]
+        fits = [o for o in ops if o > start and width(start, o) <= room]
         later = [o for o in ops if o > start]
         if not later:
             break
@@ -235,11 +279,12 @@ def split_inline(src: str, max_em: float) -> list[str] | None:
     if tex_width(src) <= max_em or re.search(r"\\begin|\\\\|&", src):
         return None
     toks, spans = _spans(src)
+    width = _Ranges(toks, False)
     pieces: list[tuple[int, int]] = [(0, len(toks))]
     for cuts in _INLINE_CUTS:
         nxt: list[tuple[int, int]] = []
         for a, b in pieces:
-            if _width(toks[a:b], False) <= max_em:
+            if width(a, b) <= max_em:
                 nxt.append((a, b))
                 continue
             start = a
@@ -247,7 +292,7 @@ def split_inline(src: str, max_em: float) -> list[str] | None:
                 nxt.append((start, start + len(part)))
                 start += len(part)
         pieces = nxt
-        if all(_width(toks[a:b], False) <= max_em for a, b in pieces):
+        if all(width(a, b) <= max_em for a, b in pieces):
             break
     else:
         return None
@@ -255,7 +300,7 @@ def split_inline(src: str, max_em: float) -> list[str] | None:
         return None
     merged: list[tuple[int, int]] = [pieces[0]]
     for a, b in pieces[1:]:
-        if _width(toks[merged[-1][0]:b], False) <= max_em:
+        if width(merged[-1][0], b) <= max_em:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
