@@ -766,3 +766,33 @@ def test_variants_switch_at_4am_local_time(registry: Registry, col: Any, tmp_pat
         for d in range(3):  # one Anki day: 04:01 .. 03:59 the next morning
             assert len(set(picked[5 * d:5 * d + 5])) == 1, picked
         assert picked[0] != picked[5] != picked[10]  # and the next Anki day shows the next variant
+
+
+def test_categorical_parts_show_the_word(registry: Registry, col: Any, tmp_path: Path) -> None:
+    base = matmul_cls(registry)
+
+    class Bound(base):  # type: ignore[valid-type,misc]
+        def solve(self, p: Params) -> list[Answer]:
+            return [Answer("attainable", 43.3, "TFLOP/s"),
+                    Answer("bound", "memory-bound", choices=("compute-bound", "memory-bound"))]
+
+    reg = registry_with(Bound())
+    out = tmp_path / "c.apkg"
+    write_apkg(spec_of(reg, items(("flops.matmul", 1)), type_in=True), reg, out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    note = col.get_note(col.find_notes("")[0])
+    assert '<span class="qz-label">bound:</span> <span class="qz-value">memory-bound</span>' in note["Answer"]
+    assert note["AnswerPlain"] == "43.3; memory-bound"
+    assert "compute-bound or memory-bound" in html.unescape(note["TypeIn"])
+    assert "one of: compute-bound, memory-bound" in note["Tolerance"]
+    for card in note.cards():
+        assert_renders(card.question(), card.answer())
+
+
+def test_unit_is_not_repeated_when_the_label_names_it(registry: Registry, col: Any, tmp_path: Path) -> None:
+    out = tmp_path / "u.apkg"
+    write_apkg(spec_of(registry, items(("flops.matmul", 1)), type_in=True), registry, out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    note = col.get_note(col.find_notes("")[0])
+    assert "FLOPs:</span>" in note["Answer"] and "qz-unit" not in note["Answer"]  # not "FLOPs: 524 288 FLOP"
+    assert "Type FLOPs (" in html.unescape(note["TypeIn"]) and " in FLOP" not in note["TypeIn"]

@@ -603,5 +603,5 @@ def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
 def _deck_description(spec: DeckSpec, seed: int) -> str:
     desc = html.escape(spec.description.strip())
     made = (f"Built by quizgen {__version__} from {html.escape(os.path.basename(spec.source))}, "
-            f"seed {seed}. Rebuild with the same seed to update these notes in place.")
+            f"seed {seed}. A rebuild updates these notes in place.")
     return f"{desc}<br><br><small>{made}</small>" if desc else f"<small>{made}</small>"
