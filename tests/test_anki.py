@@ -796,3 +796,58 @@ def test_unit_is_not_repeated_when_the_label_names_it(registry: Registry, col: A
     note = col.get_note(col.find_notes("")[0])
     assert "FLOPs:</span>" in note["Answer"] and "qz-unit" not in note["Answer"]  # not "FLOPs: 524 288 FLOP"
     assert "Type FLOPs (" in html.unescape(note["TypeIn"]) and " in FLOP" not in note["TypeIn"]
+
+
+# -- the math layout helper (quizgen/render/mathlayout.py) --------------------------------------------
+def _bare(tex_src: str) -> str:
+    """TeX without the layout markup break_display/split_inline add, and without spaces."""
+    t = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|\\\\|&|\\quad \{\}|\{\}", "", tex_src)
+    return re.sub(r"\s+", "", t)
+
+
+def test_long_derivations_break_at_relations_and_keep_every_symbol() -> None:
+    from quizgen.render.mathlayout import break_display, split_inline, tex_width
+
+    src = (r"12Ld^2 + Vd = 12 \times 32 \times 512^2 + 128\,256 \times 512 = 100\,663\,296 + 65\,667\,072"
+           r" = 166\,330\,368")
+    out = break_display(src, 12.5)
+    rows = out.removeprefix("\\begin{aligned} ").removesuffix(" \\end{aligned}").split(" \\\\ ")
+    assert rows[0] == "& 12Ld^2 + Vd"  # a wide left side gets its own row
+    assert [r.split(" ", 1)[0] for r in rows[1:]] == ["&=", "&\\quad", "&=", "&="]
+    assert _bare(out) == _bare(src)
+    assert break_display("x = 1", 12.5) == "x = 1"  # short: unchanged
+    # never inside braces or \left ... \right
+    braced = r"f\left(a = b = c = d = e = f = g = h = i = j = k = l\right) = 2"
+    assert _bare(break_display(braced, 5)) == _bare(braced) and "\\left(a = b" in break_display(braced, 5)
+    # two equations in one display: one block of rows each
+    two = r"N = \sqrt{C/120} = 1.225 \times 10^{10}\ \text{params}, D = 20N = 2.449 \times 10^{11}\ \text{tokens}"
+    assert "\\\\ D &= 20N" in break_display(two, 12.5)
+    vec = r"w=(0.12,\ 2.8,\ 0.023,\ 0.017,\ 2.4,\ 2.7,\ 8.6,\ 1.3,\ 0.81,\ 4)"
+    pieces = split_inline(vec, 12)
+    assert pieces and len(pieces) > 1 and all(tex_width(p) <= 12 for p in pieces)
+    assert _bare("".join(pieces)) == _bare(vec)
+    assert split_inline("a + b", 12) is None
+
+
+def test_layout_keeps_every_formula_of_every_generator(registry: Registry) -> None:
+    """Every formula the generators write (3 seeds each), laid out for a phone, still holds the same
+    symbols in the same order, and inline pieces each fit."""
+    from quizgen.render.mathlayout import break_display, split_inline, tex_width
+
+    seen = 0
+    for gen in registry:
+        if gen.measured:
+            continue
+        for seed in range(3):
+            p = gen.problem(seed)
+            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
+                display, inline = m.group(1), m.group(2)
+                if display is not None:
+                    assert _bare(break_display(display, 12.5)) == _bare(display), (gen.id, display)
+                else:
+                    pieces = split_inline(inline, 12)
+                    if pieces is not None:
+                        assert _bare("".join(pieces)) == _bare(inline), (gen.id, inline)
+                        assert all(tex_width(x) <= 12 for x in pieces)
+                seen += 1
+    assert seen > 500

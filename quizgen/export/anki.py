@@ -263,7 +263,7 @@ def _prompt_part(a: Answer) -> str:
     if all(isinstance(v, int) and abs(v) < 10**15 for v in a.values):
         how = "every digit, no separators"
     else:
-        how = f"{a.precision}, like 0.443 or 5.88e22"
+        how = a.precision
     return f"{a.label}{unit} ({how}{many})"
 
 
@@ -273,7 +273,11 @@ def type_in_prompt(answers: Answer | Sequence[Answer]) -> str:
     parts = [answers] if isinstance(answers, Answer) else list(answers)
     texts = [_prompt_part(a) for a in parts]
     what = texts[0] if len(texts) == 1 else "; then ".join(texts) + ", separated by semicolons"
-    return f"Type {what}, no unit. Anki compares characters, not values; spacing does not matter."
+    floats = any(not a.categorical and not all(isinstance(v, int) and abs(v) < 10**15 for v in a.values)
+                 for a in parts)
+    like = " Write numbers like 0.443 or 5.88e22, without trailing zeros." if floats else ""
+    return (f"Type {what}, no unit.{like} Anki compares characters, not values; "
+            "spacing does not matter.")
 
 
 def _cli_param(name: str, value: Any) -> str:

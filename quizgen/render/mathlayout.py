@@ -189,28 +189,49 @@ def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
     return src[spans[a][0]:spans[b - 1][1]].strip()
 
 
-def break_display(src: str, max_em: float) -> str:
-    """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
-    before top-level relations, each line filled as far as it fits."""
-    if len(src) * 1.45 <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
-        return src  # (no token is wider than 1.45 em per character of its source)
-    toks, spans = _spans(src)
-    width = _Ranges(toks, True)
-    if width(0, len(toks)) <= max_em:
-        return src
-    cuts, depth = [], 0
+def _top_relations(toks: list[str], a: int, b: int) -> list[int]:
+    out, depth = [], 0
+    for k in range(a, b):
+        t = toks[k]
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t in RELATIONS and k > a:
+            out.append(k)
+    return out
+
+
+def _equations(toks: list[str]) -> list[tuple[int, int]]:
+    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
+    and start another); one range when the formula is a single equation."""
+    commas, depth = [], 0
     for k, t in enumerate(toks):
         if t in ("{", "\\left", "\\begin"):
             depth += 1
         elif t in ("}", "\\right", "\\end"):
             depth -= 1
-        elif depth == 0 and t in RELATIONS and k > 0:
-            cuts.append(k)
-    if not cuts or cuts[-1] == len(toks) - 1:
-        return src
-    bounds = [0, *cuts, len(toks)]
+        elif depth == 0 and t == ",":
+            commas.append(k)
+    out, start = [], 0
+    for c in commas:
+        if _top_relations(toks, start, c) and _top_relations(toks, c + 1, len(toks)):
+            out.append((start, c + 1))
+            start = c + 1
+    out.append((start, len(toks)))
+    return [r for r in out if _top_relations(toks, *r)] if len(out) > 1 and all(
+        _top_relations(toks, *r) for r in out) else [(0, len(toks))]
+
+
+def _rows(src: str, toks: list[str], spans: list[tuple[int, int]], width: _Ranges, a0: int, b0: int,
+          max_em: float) -> list[str] | None:
+    """Aligned rows (with ``&``) for the equation in tokens a0..b0, or None if it has no relation."""
+    cuts = _top_relations(toks, a0, b0)
+    if not cuts or cuts[-1] == b0 - 1:
+        return None
+    bounds = [a0, *cuts, b0]
     rel = cuts[0]
-    lhs = width(0, rel)
+    lhs = width(a0, rel)
     # A wide left side gets a row of its own, so every step has the whole width; a narrow one
     # stays on the first row and the steps line up after it (their width is what is left).
     own_row = lhs > 0.35 * max_em
@@ -227,9 +248,7 @@ def break_display(src: str, max_em: float) -> str:
     for a, b in lines:
         for k, (x, y) in enumerate(_wrap(toks, width, a, b, step_em, step_em - 1.0)):
             wrapped.append((x, y, k > 0))
-    if len(wrapped) == 1 and not own_row:
-        return src
-    left = _slice(src, spans, 0, rel)
+    left = _slice(src, spans, a0, rel)
     body = [f"& {left}"] if own_row else [f"{left} &"]
     for k, (a, b, cont) in enumerate(wrapped):
         step = ("\\quad {}" if cont else "") + _slice(src, spans, a, b)
@@ -237,6 +256,27 @@ def break_display(src: str, max_em: float) -> str:
             body[0] += step
         else:
             body.append("&" + step)
+    return body
+
+
+def break_display(src: str, max_em: float) -> str:
+    """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
+    before top-level relations, each line filled as far as it fits; ``a = b, c = d`` gives one
+    block of rows per equation."""
+    if len(src) * 1.45 <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
+        return src  # (no token is wider than 1.45 em per character of its source)
+    toks, spans = _spans(src)
+    width = _Ranges(toks, True)
+    if width(0, len(toks)) <= max_em:
+        return src
+    body: list[str] = []
+    for a, b in _equations(toks):
+        rows = _rows(src, toks, spans, width, a, b, max_em)
+        if rows is None:
+            return src
+        body += rows
+    if len(body) == 1:
+        return src
     return "\\begin{aligned} " + " \\\\ ".join(body) + " \\end{aligned}"
 
 
