@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from quizgen.deck import DeckItem, DeckSpec
 from quizgen.model import Problem
@@ -44,6 +44,8 @@ class Built:
         return self.variants[0]
 
 
+T = TypeVar("T")
+
 PARALLEL_MIN = 400
 """Decks with at least this many problems to draw are drawn in a process pool (when ``fork`` exists)."""
 CHUNK = 64
@@ -52,7 +54,7 @@ CHUNK = 64
 # The build in progress (spec, registry, seed, variant offset, render), inherited by forked workers
 # and never pickled: a registry may hold generators defined in a test or loaded from the user's
 # --generators dir, and ``render`` may be a closure.
-_JOB: tuple[DeckSpec, Registry, int, int, Callable[[Built], Any] | None] | None = None
+_JOB: tuple[DeckSpec, Registry, int, int, Callable[[Built], Any]] | None = None
 
 
 def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tuple[int, int, int]]:
@@ -64,17 +66,17 @@ def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tupl
     return out
 
 
-def _one(spec: DeckSpec, registry: Registry, seed: int, offset: int, render: Callable[[Built], Any] | None,
-         task: tuple[int, int, int]) -> tuple[Built, Any]:
+def _one(spec: DeckSpec, registry: Registry, seed: int, offset: int, render: Callable[[Built], Any],
+         task: tuple[int, int, int]) -> Any:
     idx, c, k = task
     item = spec.items[idx]
     gen = registry.get(item.generator)
     b = Built(item, idx, c, tuple(gen.problem(item_seed(seed, gen.id, idx, c, offset + v), item.options)
                                   for v in range(k)))
-    return b, (render(b) if render is not None else None)
+    return render(b)
 
 
-def _chunk(chunk: list[tuple[int, int, int]]) -> list[tuple[Built, Any]]:
+def _chunk(chunk: list[tuple[int, int, int]]) -> list[Any]:
     assert _JOB is not None
     return [_one(*_JOB, t) for t in chunk]
 
@@ -89,7 +91,7 @@ def default_workers(n_tasks: int) -> int:
 def build_rendered(
     spec: DeckSpec,
     registry: Registry,
-    render: Callable[[Built], Any] | None,
+    render: Callable[[Built], T],
     *,
     seed: int,
     count: int | None = None,
@@ -97,17 +99,18 @@ def build_rendered(
     variant_offset: int = 0,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
-) -> list[tuple[Built, Any]]:
-    """Every entry of ``spec`` with ``render(entry)`` computed beside it (in the worker that drew
-    it: rendering is as costly as drawing). ``workers``: processes (default :func:`default_workers`);
-    every problem depends only on its own seed, and results come back in order, so the result is
-    the same however many there are."""
+) -> list[T]:
+    """``render(entry)`` for every entry of ``spec``, in order, computed in the worker that drew
+    the entry (rendering costs as much as drawing, and a small result is cheaper to send back than
+    the problems). ``workers``: processes (default :func:`default_workers`); every problem depends
+    only on its own seed, and results come back in order, so the result is the same however many
+    there are."""
     global _JOB
     tasks = _tasks(spec, count, variants)
     n = default_workers(len(tasks)) if workers is None else max(1, workers)
     if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
         n = 1
-    out: list[tuple[Built, Any]] = []
+    out: list[T] = []
     if n == 1:
         for t in tasks:
             out.append(_one(spec, registry, seed, variant_offset, render, t))
@@ -141,5 +144,9 @@ def build_problems(
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
     another block of variants (printed versions use one offset per version); ``workers`` as in
     :func:`build_rendered`."""
-    return [b for b, _ in build_rendered(spec, registry, None, seed=seed, count=count, variants=variants,
-                                         variant_offset=variant_offset, progress=progress, workers=workers)]
+    return build_rendered(spec, registry, _itself, seed=seed, count=count, variants=variants,
+                          variant_offset=variant_offset, progress=progress, workers=workers)
+
+
+def _itself(b: Built) -> Built:
+    return b

@@ -459,8 +459,10 @@ def write_apkg(
 
     opts = [options_key(it.options) for it in spec.items]
 
-    def render(b: Built) -> tuple[list[str], list[str], str]:
-        return note_fields(b, type_in, built_on), note_tags(b), note_guid(spec.name, b, opts[b.item_index])
+    def render(b: Built) -> tuple[list[str], list[str], str, tuple[str, int, str], str]:
+        p = b.problem
+        return (note_fields(b, type_in, built_on), note_tags(b), note_guid(spec.name, b, opts[b.item_index]),
+                (p.id, p.seed, opts[b.item_index]), p.area)
 
     entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers)
 
@@ -471,15 +473,14 @@ def write_apkg(
     n_cards = 0
     guids: set[str] = set()
     drawn: set[tuple[str, int, str]] = set()
-    for b, (fields, tags, guid) in entries:
+    for fields, tags, guid, same, area in entries:
         if progress is not None:
             progress(1)
-        same = (b.problem.id, b.problem.seed, opts[b.item_index])
         if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
             continue
         drawn.add(same)
         guids.add(guid)
-        name = subdeck_name(spec, b.problem.area)
+        name = subdeck_name(spec, area)
         if name not in decks:
             decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
         stamp = ts
