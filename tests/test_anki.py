@@ -724,6 +724,8 @@ def test_every_card_side_fits_a_phone(registry: Registry, tmp_path: Path) -> Non
                 if r["scrollWidth"] > r["clientWidth"]]
         assert not over, f"{len(over)} sides overflow at {width} px: {over[:5]}"
         assert not [r for r in d["results"] if r["errors"]], "MathJax reported TeX errors"
+        if width == 360:  # what cannot be broken (a 40-digit float) scrolls inside its own box
+            assert any(r["scrolls"] for r in d["results"])
         typed = [r for r in d["results"] if sides[r["i"]].get("typed") is not None and r["typeans"]]
         assert any(sides[r["i"]]["typed"] != sides[r["i"]]["expected"] for r in typed), "no spacing differs"
         for r in typed:  # typed without spaces after commas: accepted all the same
@@ -851,3 +853,27 @@ def test_layout_keeps_every_formula_of_every_generator(registry: Registry) -> No
                         assert all(tex_width(x) <= 12 for x in pieces)
                 seen += 1
     assert seen > 500
+
+
+def test_measured_notes_keep_their_stamp_across_days(registry: Registry, tmp_path: Path) -> None:
+    """The "(deck built DATE)" note on a measured answer is not a content change."""
+    base = matmul_cls(registry)
+
+    class Measured(base):  # type: ignore[valid-type,misc]
+        def solve(self, p: Params) -> list[Answer]:
+            return [Answer("time", 0.00123, "s", Tolerance(factor=2), measured_on="Test CPU")]
+
+    reg = registry_with(Measured())
+    spec = spec_of(reg, items(("flops.matmul", 2)))
+    out = tmp_path / "m.apkg"
+    write_apkg(spec, reg, out, seed=1, timestamp=T0)
+    first = notes_table(out, tmp_path)
+    write_apkg(spec, reg, out, seed=1, timestamp=T0 + 3 * 86_400)
+    assert notes_table(out, tmp_path) == first  # same fields (the old date), same stamp below
+    db = tmp_path / "raw.anki2"
+    db.write_bytes(zipfile.ZipFile(out).read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        assert {m for (m,) in conn.execute("select mod from notes")} == {int(T0)}
+        assert {m for (m,) in conn.execute("select mod from cards")} == {int(T0)}
+        (models,) = conn.execute("select models from col").fetchone()
+        assert [m["mod"] for m in json.loads(models).values()] == [int(T0)]  # the note type is unchanged too
