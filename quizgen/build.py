@@ -85,7 +85,8 @@ def default_workers(n_tasks: int) -> int:
     """One process per core for big decks (where ``fork`` exists), else 1."""
     if n_tasks < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(os.cpu_count() or 1, 32))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 32))
 
 
 def build_rendered(

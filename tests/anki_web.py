@@ -16,6 +16,8 @@ the card HTML set into ``#qa`` the way ``setInnerHTML`` does (scripts re-created
 batch is rendered in one Chromium run per width, one after another, and the page writes its
 measurements into the DOM once the last side is typeset; ``--dump-dom`` after a virtual-time budget
 reads them. A page that did not finish says so (``done: false``) instead of returning partial data.
+Headless Chromium's window is at least 500 px wide, so each width gets its own ``<iframe>`` that
+wide (its viewport). ``QUIZGEN_LAYOUT_DEBUG=1`` also lists elements inside formulas that stick out.
 """
 
 from __future__ import annotations
