@@ -103,7 +103,8 @@ def needs_digits(answer: Answer, value: object) -> bool:
     neither LMS can grade it as a number (both keep numeric answers as floats), so it is exported
     as a short-answer item with the exact digits. A 3-significant-figure answer of 1.2e23 is not:
     it stays numerical."""
-    if not isinstance(value, int) or isinstance(value, bool) or abs(value) <= MAX_EXACT_INT:
+    # 2^53 itself too: its neighbour 2^53 + 1 reads back as 2^53 in a float.
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) < MAX_EXACT_INT:
         return False
     return answer.tolerance.factor is None and answer.tolerance.half_unit(value) <= 1e-12 * abs(value)
 
