@@ -321,7 +321,8 @@ def test_variant_fields(registry: Registry, tmp_path: Path) -> None:
     for i, p in enumerate(probs):
         assert tex(p.answer.value) in f["Answer"].split('data-v="')[i + 1]
         assert f"seed {p.seed}" in f["Source"]
-    assert f["AnswerPlain"] == typeable(probs[0].answer.value, 15)  # type-in asks variant 1
+    # type-in asks variant 1, rounded to the 3 figures the precision policy grades
+    assert f["AnswerPlain"] == typeable(float(probs[0].answer.value), 3)
     assert f["Measured"] == ""
     for i, p in enumerate(probs):  # the common mistakes of each variant, value and why
         part = f["Extra"].split('data-v="')[i + 1]
@@ -796,8 +797,14 @@ def test_unit_is_not_repeated_when_the_label_names_it(registry: Registry, col: A
     write_apkg(spec_of(registry, items(("flops.matmul", 1)), type_in=True), registry, out, seed=1, timestamp=T0)
     import_apkg(col, out)
     note = col.get_note(col.find_notes("")[0])
-    assert "FLOPs:</span>" in note["Answer"] and "qz-unit" not in note["Answer"]  # not "FLOPs: 524 288 FLOP"
-    assert "Type FLOPs (" in html.unescape(note["TypeIn"]) and " in FLOP" not in note["TypeIn"]
+    # flops.matmul's label is the product "AB", so the unit is shown and asked for
+    assert "AB:</span>" in note["Answer"] and '<span class="qz-unit">FLOP</span>' in note["Answer"]
+    assert "Type AB in FLOP (" in html.unescape(note["TypeIn"])
+    from quizgen.export.anki import answer_html
+    from quizgen.model import Answer
+
+    named = answer_html(Answer("FLOPs", 524288, "FLOP"))  # not "FLOPs: 524 288 FLOP"
+    assert "FLOPs:</span>" in named and "qz-unit" not in named
 
 
 # -- the math layout helper (quizgen/render/mathlayout.py) --------------------------------------------

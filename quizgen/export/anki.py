@@ -244,10 +244,19 @@ def tolerance_text(a: Answer) -> str:
     return a.precision
 
 
+def _every_digit(a: Answer) -> bool:
+    """An exact integer answer is typed with every digit; anything else to its stated figures."""
+    return a.tolerance.exact and all(isinstance(v, int) and abs(v) < 10**15 for v in a.values)
+
+
 def _plain_part(a: Answer) -> str:
     if a.categorical:
         return str(a.value)
-    return ", ".join(typeable(v, sig_figures(a, v)) for v in a.values)
+    if _every_digit(a):
+        return ", ".join(str(v) for v in a.values)
+    # Rounded to the figures the precision policy grades (1.51e11 for 151,359,848,448 at 3 s.f.).
+    return ", ".join(typeable(float(v) if isinstance(v, int) and abs(v) >= 10**6 else v, sig_figures(a, v))
+                     for v in a.values)
 
 
 def plain_typed(answers: Sequence[Answer]) -> str:
@@ -260,7 +269,7 @@ def _prompt_part(a: Answer) -> str:
         return " or ".join(a.choices)
     unit = f" in {a.unit}" if a.unit and not unit_in_label(a.label, a.unit) else ""
     many = ", comma-separated" if isinstance(a.value, list) else ""
-    if all(isinstance(v, int) and abs(v) < 10**15 for v in a.values):
+    if _every_digit(a):
         how = "every digit, no separators"
     else:
         how = a.precision
@@ -273,8 +282,7 @@ def type_in_prompt(answers: Answer | Sequence[Answer]) -> str:
     parts = [answers] if isinstance(answers, Answer) else list(answers)
     texts = [_prompt_part(a) for a in parts]
     what = texts[0] if len(texts) == 1 else "; then ".join(texts) + ", separated by semicolons"
-    floats = any(not a.categorical and not all(isinstance(v, int) and abs(v) < 10**15 for v in a.values)
-                 for a in parts)
+    floats = any(not a.categorical and not _every_digit(a) for a in parts)
     like = " Write numbers like 0.443 or 5.88e22, without trailing zeros." if floats else ""
     return (f"Type {what}, no unit.{like} Anki compares characters, not values; "
             "spacing does not matter.")
