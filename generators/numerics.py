@@ -1062,7 +1062,8 @@ class OdeStep(Generator):
         z = _dec(h) * _dec(lam)
         r = ode_factor(p["method"], z)
         q = (f"Solve \\(y' = \\lambda y\\), \\(y(0) = 1\\), with \\(\\lambda = {literal_tex(lam)}\\) by {name} "
-             f"(\\({step}\\)), step \\(h = {literal_tex(h)}\\), for \\(N = {n}\\) steps. What is \\(y_N = y_{{{n}}}\\)?")
+             f"(\\({step}\\)), step \\(h = {literal_tex(h)}\\), for \\(N = {n}\\) steps. "
+             f"What is \\(y_N = y_{{{n}}}\\)?")
         stable = "stable" if abs(r) <= 1 else "unstable"
         s = (f"On \\(y' = \\lambda y\\) each step multiplies by the amplification factor \\({rf}\\) with "
              f"\\(z = h\\lambda = {tex(float(z))}\\): \\(R = {tex(float(r), 6)}\\), so "
