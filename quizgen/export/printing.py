@@ -44,25 +44,39 @@ def write_exam(
     solutions: bool = False,
     tex: bool = False,
     html: bool = False,
-    jobs: int = 2,
+    key_full: bool = False,
+    space_cm: float | None = None,
+    jobs: int | None = None,
 ) -> PrintResult:
-    """Write sheets, key and manifest (plus ``.tex`` sources / the HTML page) into ``folder``."""
-    from quizgen.export.typst import TypstExporter
-
+    """Write sheets, key and manifest (plus ``.tex`` sources) into ``folder``; with ``html``, only the
+    HTML practice page and the manifest (a page with every answer never lies beside an exam)."""
     t0 = time.perf_counter()
-    exam = build_exam(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,
-                      points=points, paper=paper)
-    pdfs = TypstExporter().render(exam, solutions=solutions, jobs=jobs)
-    files: dict[str, bytes] = {}
-    for v, pdf in zip(exam.versions, pdfs.sheets, strict=True):
-        files[f"{exam.file_stem(v)}.pdf"] = pdf
-    files[f"{KEY_STEM}.pdf"] = pdfs.key
-    listing: dict[str, object] = {"sheets": [f"{exam.file_stem(v)}.pdf" for v in exam.versions],
-                                  "key": f"{KEY_STEM}.pdf"}
+    exporter = None
+    if not html:
+        from quizgen.export.typst import TypstExporter
+
+        exporter = TypstExporter(jobs)
+        exporter.start()  # the workers start while the problems are drawn
+    try:
+        exam = build_exam(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,
+                          points=points, paper=paper, space_cm=space_cm)
+        files: dict[str, bytes] = {}
+        listing: dict[str, object] = {}
+        warnings: list[str] = []
+        if exporter is not None:
+            pdfs = exporter.render(exam, solutions=solutions, key_full=key_full)
+            warnings = pdfs.warnings
+            for v, pdf in zip(exam.versions, pdfs.sheets, strict=True):
+                files[f"{exam.file_stem(v)}.pdf"] = pdf
+            files[f"{KEY_STEM}.pdf"] = pdfs.key
+            listing = {"sheets": [f"{exam.file_stem(v)}.pdf" for v in exam.versions], "key": f"{KEY_STEM}.pdf"}
+    finally:
+        if exporter is not None:
+            exporter.close()
     if tex:
         from quizgen.export.latex import render_tex
 
-        sheets, key = render_tex(exam, solutions=solutions)
+        sheets, key = render_tex(exam, solutions=solutions, key_full=key_full)
         for v, src in zip(exam.versions, sheets, strict=True):
             files[f"{exam.file_stem(v)}.tex"] = src.encode()
         files[f"{KEY_STEM}.tex"] = key.encode()
@@ -77,4 +91,4 @@ def write_exam(
     for name, blob in files.items():
         (folder / name).write_bytes(blob)
     n_questions = len(exam.versions[0].questions) if exam.versions else 0
-    return PrintResult(sorted(files), pdfs.warnings, n_questions, time.perf_counter() - t0)
+    return PrintResult(sorted(files), warnings, n_questions, time.perf_counter() - t0)

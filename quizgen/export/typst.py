@@ -10,20 +10,26 @@ at a time beforehand. Example::
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quizgen.errors import FormulaError, UserError
 from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, value_text
+from quizgen.export.safetex import check_math
 from quizgen.model import Answer
+from quizgen.precision import answer_short
 from quizgen.render.markup import Block, Span, parse
+from quizgen.render.numbers import fmt_answer
 from quizgen.render.typst_math import Formula, TypstMath
 
 TEMPLATE = Path(__file__).with_name("templates") / "exam.typ"
-PAPER_NOTE = {"a4": "A4", "letter": "US Letter"}
 TYPST_PAPER = {"a4": "a4", "letter": "us-letter"}
 
 
@@ -79,119 +85,308 @@ def blocks_json(md: str, math: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _answer_json(a: Answer) -> dict[str, Any]:
-    return {
+def _answer_json(a: Answer, with_value: bool) -> dict[str, Any]:
+    d: dict[str, Any] = {
         "label": a.label,
-        "text": value_text(a),
         "unit": a.unit,
-        "tol": a.precision,
+        "short": answer_short(a),
+        "choices": list(a.choices) if a.choices else None,
         "wide": isinstance(a.value, list),
     }
+    if with_value:  # a student's sheet never carries its answers, not even as unused data
+        d["text"] = value_text(a)
+        d["tol"] = a.precision
+    return d
 
 
-def _space_cm(q: ExamQuestion) -> float:
-    """Room to work: more for multi-part answers and long worked solutions."""
-    steps = sum(1 for b in parse(q.problem.solution) if b.kind == "display")
-    return round(2.6 + 0.6 * (len(q.problem.answers) - 1) + 0.5 * min(steps, 4), 2)
-
-
-def _question_json(q: ExamQuestion, math: dict[str, str], with_solution: bool) -> dict[str, Any]:
+def _question_json(q: ExamQuestion, math: dict[str, str], mode: str, full: bool) -> dict[str, Any]:
     p = q.problem
     d: dict[str, Any] = {
         "n": q.number,
         "pts": fmt_points(q.points),
-        "id": p.id,
-        "seed": p.seed,
-        "q": blocks_json(p.question, math),
-        "answers": [_answer_json(a) for a in p.answers],
-        "space": _space_cm(q),
+        "answers": [_answer_json(a, mode != "sheet") for a in p.answers],
+        "space": q.space_cm,
     }
-    if with_solution:
+    if mode != "key" or full:
+        d["q"] = blocks_json(p.question, math)
+    if mode == "practice" or (mode == "key" and full):
         d["s"] = blocks_json(p.solution, math)
+    if mode == "key":
+        d["id"] = p.id
+        d["seed"] = p.seed
     return d
 
 
-def _version_json(v: ExamVersion, math: dict[str, str], with_solution: bool) -> dict[str, Any]:
+def _version_json(v: ExamVersion, math: dict[str, str], mode: str, full: bool) -> dict[str, Any]:
     n = len(v.questions)
     return {
         "code": v.code,
-        "number": v.number,
         "n_questions": f"{n} question{'s' if n != 1 else ''}",
         "total": fmt_points(v.total_points),
         "total_num": f"{v.total_points:g}",
-        "questions": [_question_json(q, math, with_solution) for q in v.questions],
+        "questions": [_question_json(q, math, mode, full) for q in v.questions],
     }
 
 
+def part_names(q: ExamQuestion) -> list[str]:
+    """``Q6`` for a one-part question, ``Q6a``, ``Q6b`` … for its parts (the responses CSV columns)."""
+    n = len(q.problem.answers)
+    if n == 1:
+        return [f"Q{q.number}"]
+    return [f"Q{q.number}{chr(ord('a') + i)}" for i in range(n)]
+
+
+GRID_COLUMNS = 10
+"""Questions per key grid page (30 versions × 10 questions fit one landscape page)."""
+
+
+def key_grid(exam: Exam) -> tuple[list[dict[str, Any]], float]:
+    """The key's first page(s): for each block of questions, a header and one row per version;
+    and the font size that fits every version on one page."""
+    if not exam.versions:
+        return [], 8.0
+    n_q = len(exam.versions[0].questions)
+    chunks: list[dict[str, Any]] = []
+    lines = 1
+    for lo in range(0, n_q, GRID_COLUMNS):
+        hi = min(n_q, lo + GRID_COLUMNS)
+        heads = [f"Q{n}" for n in range(lo + 1, hi + 1)]
+        rows = []
+        for v in exam.versions:
+            cells = []
+            for q in v.questions[lo:hi]:
+                names = part_names(q)
+                cell = [
+                    (f"{name[len(f'Q{q.number}'):]}) " if len(names) > 1 else "") + fmt_answer(a)
+                    for name, a in zip(names, q.problem.answers, strict=True)]
+                lines = max(lines, len(cell))
+                cells.append(cell)
+            rows.append({"code": v.code, "cells": cells})
+        chunks.append({"range": f"{lo + 1}–{hi}", "heads": heads, "rows": rows})
+    # Height per row ≈ lines × 1.25 × size + 4.4 pt padding; a landscape A4 page has ~480 pt.
+    rows_n = len(exam.versions) + 1
+    size = (470 / rows_n - 4.4) / (1.25 * lines)
+    return chunks, round(max(5.0, min(9.0, size)), 2)
+
+
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MEMORY_MB = 2048
+
+
+def _limit(name: str, default: float) -> float:
+    try:
+        v = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return v if v > 0 else default
+
+
+class TypstLimitError(UserError):
+    """A document broke the time or memory bound of a Typst compile."""
+
+
+class TypstPool:
+    """Typst compilers in worker processes: one per core, each bounded in memory (``RLIMIT_AS``)
+    and killed when one document takes longer than ``timeout_s`` (both settable with
+    ``QUIZGEN_TYPST_MEMORY_MB`` / ``QUIZGEN_TYPST_TIMEOUT``). Workers start at once, so they
+    warm up while the caller draws the problems. Example::
+
+        with TypstPool(2) as pool:
+            pdf, warnings = pool.compile_many([(src, data_json)])[0]
+    """
+
+    def __init__(self, workers: int, *, timeout_s: float | None = None, memory_mb: int | None = None) -> None:
+        self.timeout_s = timeout_s or _limit("QUIZGEN_TYPST_TIMEOUT", DEFAULT_TIMEOUT_S)
+        self.memory_mb = memory_mb or int(_limit("QUIZGEN_TYPST_MEMORY_MB", DEFAULT_MEMORY_MB))
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
+        self._procs = [
+            subprocess.Popen([sys.executable, "-m", "quizgen.export.typst_worker", str(self.memory_mb)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            for _ in range(max(1, workers))]
+
+    def __enter__(self) -> TypstPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for p in self._procs:
+            if p.poll() is None:
+                try:
+                    assert p.stdin is not None
+                    p.stdin.close()
+                except OSError:
+                    pass
+        for p in self._procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self._procs = []
+
+    def compile_many(self, jobs: list[tuple[str, str]]) -> list[tuple[bytes, list[str]]]:
+        """Compile ``(source, data JSON)`` jobs in order of the list (give the biggest first);
+        results in the same order. Raises :class:`TypstLimitError` or ``RuntimeError``."""
+        from quizgen.export.typst_worker import read_msg, write_msg
+
+        results: list[tuple[bytes, list[str]] | None] = [None] * len(jobs)
+        todo = list(range(len(jobs)))[::-1]
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def serve(proc: subprocess.Popen[bytes]) -> None:
+            assert proc.stdin is not None and proc.stdout is not None
+            while True:
+                with lock:
+                    if errors or not todo:
+                        return
+                    i = todo.pop()
+                killed = threading.Event()
+
+                def kill(p: subprocess.Popen[bytes] = proc, flag: threading.Event = killed) -> None:
+                    flag.set()
+                    p.kill()
+
+                timer = threading.Timer(self.timeout_s, kill)
+                timer.start()
+                try:
+                    src, data = jobs[i]
+                    write_msg(proc.stdin, json.dumps({"src": src, "data": data}).encode())
+                    reply = read_msg(proc.stdout)
+                    warns = read_msg(proc.stdout) if reply is not None and reply[:1] == b"P" else b"W[]"
+                except OSError:
+                    reply = warns = None
+                finally:
+                    timer.cancel()
+                if reply is None or warns is None:
+                    code = proc.poll() if not killed.is_set() else None
+                    why = (f"took longer than {self.timeout_s:g} s" if killed.is_set()
+                           else f"needed more than {self.memory_mb} MB or crashed (exit {code})")
+                    err: BaseException = TypstLimitError(
+                        f"a Typst document {why}; nothing was written (set QUIZGEN_TYPST_TIMEOUT / "
+                        "QUIZGEN_TYPST_MEMORY_MB to allow more)")
+                elif reply[:1] == b"E":
+                    err = RuntimeError(reply[1:].decode(errors="replace"))
+                else:
+                    results[i] = (reply[1:], json.loads(warns[1:]))
+                    continue
+                with lock:
+                    errors.append(err)
+                return
+
+        threads = [threading.Thread(target=serve, args=(p,), daemon=True) for p in self._procs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            self.close()  # a killed or failed worker: start clean next time
+            raise errors[0]
+        return [r for r in results if r is not None]
+
+
+def default_jobs() -> int:
+    """Worker processes: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS
+        return max(1, os.cpu_count() or 1)
+
+
 class TypstExporter:
-    """Compiles sheets and key; one instance keeps its formula cache across calls."""
+    """Compiles sheets and key in a :class:`TypstPool`; one instance keeps its formula cache."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: int | None = None) -> None:
         self.math = TypstMath()
-        self._typst = self.math.typst
-        self._src = TEMPLATE.read_bytes()
-        self._local = threading.local()
+        self._src = TEMPLATE.read_text(encoding="utf-8")
+        self._jobs = jobs or default_jobs()
+        self._pool: TypstPool | None = None
 
-    def render(self, exam: Exam, *, solutions: bool = False, key: bool = True, jobs: int = 2) -> PdfSet:
+    def start(self) -> None:
+        """Start the workers now (they warm up while the caller draws problems)."""
+        if self._pool is None:
+            self._pool = TypstPool(self._jobs)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def convert_math(self, exam: Exam) -> dict[str, str]:
+        """Every formula checked against the allowlist, converted, and checked to hold no Typst code."""
+        fs = list(exam_formulas(exam))
+        for f in {f.tex: f for f in fs}.values():
+            check_math(f.tex, f.where())
+        math = self.math.convert(fs)
+        for f in fs:
+            if has_code(math[f.tex]):
+                raise FormulaError(f'{f.where()}: formula "{f.tex}" would run Typst code: {math[f.tex]}')
+        return math
+
+    def render(self, exam: Exam, *, solutions: bool = False, key: bool = True, key_full: bool = False,
+               jobs: int | None = None) -> PdfSet:
         """Sheets (``solutions``: practice sheets with answers and solutions inline) and the key
-        (``key=False``: none, ``PdfSet.key`` is empty)."""
-        math = self.math.convert(exam_formulas(exam))
+        (grid of all answers, then per version the answers; ``key_full`` adds worked solutions;
+        ``key=False``: none, ``PdfSet.key`` is empty)."""
+        math = self.convert_math(exam)
         common = {
             "paper": TYPST_PAPER.get(exam.paper, exam.paper),
-            "paper_note": PAPER_NOTE.get(exam.paper, exam.paper),
             "title": exam.title,
             "course": exam.course,
             "instructions": blocks_json(exam.instructions or "", math),
-            "seed": str(exam.seed),
         }
         mode = "practice" if solutions else "sheet"
-        jobs_in: list[tuple[str, list[ExamVersion]]] = [(mode, [v]) for v in exam.versions]
+        docs: list[str] = []
+        for v in exam.versions:
+            docs.append(json.dumps({
+                **common, "mode": mode, "kind_label": "practice" if solutions else "",
+                "doc_title": f"{exam.title} – {v.code}", "full": False,
+                "versions": [_version_json(v, math, mode, False)]}, ensure_ascii=False))
         if key:
-            jobs_in.append(("key", list(exam.versions)))
-
-        def one(job: tuple[str, list[ExamVersion]]) -> tuple[bytes, list[str]]:
-            kind, vs = job
-            data = {
-                **common,
-                "mode": kind,
-                "kind_label": "answer key" if kind == "key" else ("practice" if kind == "practice" else ""),
-                "doc_title": f"{exam.title} – " + ("answer key" if kind == "key" else vs[0].code),
-                "versions": [_version_json(v, math, kind != "sheet") for v in vs],
-            }
-            return self._compile(data, vs, math)
-
-        # The key (the biggest document) first, so two workers finish together. Typst releases
-        # the GIL while it compiles, so threads run in parallel.
-        order = [len(jobs_in) - 1, *range(len(jobs_in) - 1)] if key else list(range(len(jobs_in)))
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = dict(zip(order, pool.map(lambda i: one(jobs_in[i]), order), strict=True))
+            grid, size = key_grid(exam)
+            docs.append(json.dumps({
+                **common, "mode": "key", "kind_label": "answer key", "seed": str(exam.seed),
+                "doc_title": f"{exam.title} – answer key", "full": key_full, "grid": grid,
+                "grid_size": size, "landscape": len(grid) > 0 and len(grid[0]["heads"]) > 4,
+                "versions": [_version_json(v, math, "key", key_full) for v in exam.versions]},
+                ensure_ascii=False))
+        order = [len(docs) - 1, *range(len(docs) - 1)] if key else list(range(len(docs)))
+        own = self._pool is None
+        if own:
+            self._pool = TypstPool(min(jobs or self._jobs, len(docs)))
+        assert self._pool is not None
+        try:
+            out = self._pool.compile_many([(self._src, docs[i]) for i in order])
+        except RuntimeError as e:
+            self._blame(exam, math)
+            raise RuntimeError(f"the exam template failed to compile: {e}") from e
+        finally:
+            if own:
+                self.close()
+        results = dict(zip(order, out, strict=True))
         warnings = sorted({w for _, ws in results.values() for w in ws})
-        pdfs = [results[i][0] for i in range(len(jobs_in))]
+        pdfs = [results[i][0] for i in range(len(docs))]
         n = len(exam.versions)
         return PdfSet(sheets=pdfs[:n], key=pdfs[n] if key else b"", warnings=warnings)
 
-    def _compile(self, data: dict[str, Any], versions: list[ExamVersion],
-                 math: dict[str, str]) -> tuple[bytes, list[str]]:
-        compiler = getattr(self._local, "compiler", None)
-        if compiler is None:  # one per thread: reusing one saves ~20% (fonts, memoized layout)
-            compiler = self._local.compiler = self._typst.Compiler(ignore_system_fonts=True,
-                                                                   root=str(TEMPLATE.parent))
-        try:
-            pdf, warns = compiler.compile_with_warnings(
-                self._src, sys_inputs={"data": json.dumps(data, ensure_ascii=False)}, timestamp=0)
-        except self._typst.TypstError as e:
-            # Name the formula if one is to blame (layout-time errors pass the eval-only check).
-            for v in versions:
-                for q in v.questions:
-                    p = q.problem
-                    for md in (p.question, p.solution):
-                        for b in parse(md):
-                            for tex in _block_tex(b):
-                                self.math.check_one(math[tex], Formula(tex, p.id, p.seed))
-            raise RuntimeError(f"the exam template failed to compile: {getattr(e, 'message', e)}") from e
-        assert isinstance(pdf, bytes)
-        return pdf, [_warning_text(w) for w in warns]
+    def _blame(self, exam: Exam, math: dict[str, str]) -> None:
+        """Name the formula if one is to blame (layout-time errors pass the eval-only check)."""
+        for v in exam.versions:
+            for q in v.questions:
+                p = q.problem
+                for md in (p.question, p.solution):
+                    for b in parse(md):
+                        for tex in _block_tex(b):
+                            self.math.check_one(math[tex], Formula(tex, p.id, p.seed))
 
 
-def _warning_text(w: Any) -> str:
-    return str(getattr(w, "message", w))
+_TYPST_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\\.|#h\(-math\.thin\.amount\)|#')
+"""Strings, escapes, the one piece of code tex2typst writes itself (``\\!``), and any other ``#``."""
+
+
+def has_code(typ: str) -> bool:
+    """Whether Typst math ``typ`` holds a ``#`` outside strings and escapes (code mode), other than
+    the negative thin space tex2typst writes for ``\\!``."""
+    return any(m.group() == "#" for m in _TYPST_TOKEN.finditer(typ))
