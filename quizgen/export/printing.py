@@ -53,9 +53,9 @@ def write_exam(
     t0 = time.perf_counter()
     exporter = None
     if not html:
-        from quizgen.export.typst import TypstExporter
+        from quizgen.export.typst import TypstExporter, default_jobs
 
-        exporter = TypstExporter(jobs)
+        exporter = TypstExporter(jobs or min(default_jobs(), versions + 1))
         exporter.start()  # the workers start while the problems are drawn
     try:
         exam = build_exam(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,

@@ -1,8 +1,11 @@
 """Exam PDFs with Typst: one sheet per version, an answer key with every version, practice sheets.
 
 The template (``templates/exam.typ``) receives all text as JSON through ``sys_inputs`` and
-``eval``\\ s only math, which :mod:`quizgen.render.typst_math` has converted and checked one formula
-at a time beforehand. Example::
+``eval``\\ s only math: every formula passed the allowlist of :mod:`quizgen.export.safetex`, was
+converted and checked one at a time by :mod:`quizgen.render.typst_math`, and holds no Typst code
+(:func:`has_code`). Documents compile in worker processes (:class:`TypstPool`, one per core) with a
+memory bound, a time limit and an empty file root; a student's sheet carries no answers, not even
+as unused data. Example::
 
     quizgen print ml-math --versions 30 --seed 2026 -o exam/
 """

@@ -12,7 +12,6 @@ request ``{"src": str, "data": str}`` (JSON); reply ``b"P" + pdf`` or
 from __future__ import annotations
 
 import json
-import resource
 import struct
 import sys
 import tempfile
@@ -39,8 +38,13 @@ def write_msg(f: IO[bytes], body: bytes) -> None:
 def main() -> None:
     mb = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if mb > 0:
-        limit = mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            import resource
+        except ImportError:  # Windows: no rlimits; the time limit still holds
+            pass
+        else:
+            limit = mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     import typst
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
