@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,7 +129,42 @@ def build_exam(
     paper: str = "a4",
     space_cm: float | None = None,
 ) -> Exam:
-    """The versions of ``spec``. Points: the item's ``points``, else ``points``, else [quiz] points.
+    """The versions of ``spec`` (see :func:`iter_versions`) as one :class:`Exam`."""
+    head = exam_head(spec, seed=seed, paper=paper, shuffle=shuffle)
+    vs = iter_versions(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,
+                       points=points, space_cm=space_cm)
+    return replace(head, versions=tuple(vs))
+
+
+def exam_head(spec: DeckSpec, *, seed: int, paper: str = "a4", shuffle: bool = False) -> Exam:
+    """The exam's title, texts and settings, without versions yet (checks the instructions)."""
+    check_instructions(spec.quiz.instructions)
+    return Exam(
+        title=spec.quiz.title or spec.name,
+        course=spec.quiz.course,
+        instructions=spec.quiz.instructions,
+        deck_name=spec.name,
+        source=spec.source,
+        seed=seed,
+        paper=paper,
+        shuffle=shuffle,
+        versions=(),
+    )
+
+
+def iter_versions(
+    spec: DeckSpec,
+    registry: Registry,
+    *,
+    seed: int,
+    versions: int,
+    shuffle: bool = False,
+    count: int | None = None,
+    points: float | None = None,
+    space_cm: float | None = None,
+) -> Iterator[ExamVersion]:
+    """Version 1, 2, … of ``spec``, each as soon as it is drawn (so its sheet can be compiled while
+    the next is drawn). Points: the item's ``points``, else ``points``, else [quiz] points.
     Space: the item's ``space``, else ``space_cm``, else from the points (:func:`space_for`).
 
     Fair versions: all versions of an item share version 1's *form* (``gen.form_of``; the item's
@@ -142,7 +178,6 @@ def build_exam(
     firsts: dict[tuple[int, int], Problem] = {}
     prev: dict[tuple[int, int], Problem] = {}
     seen: set[str] = set()
-    out: list[ExamVersion] = []
     for v in range(1, versions + 1):
         drawn: list[tuple[int, Any, int, Problem, dict[str, Any]]] = []
         for idx, item, c in slots:
@@ -178,18 +213,7 @@ def build_exam(
             qs.append(ExamQuestion(number=i + 1, problem=p, points=pts, item_index=idx, copy=c,
                                    options=fixed, space_cm=space))
         qt = tuple(qs)
-        out.append(ExamVersion(v, version_code(v, seed, qt), qt))
-    return Exam(
-        title=spec.quiz.title or spec.name,
-        course=spec.quiz.course,
-        instructions=spec.quiz.instructions,
-        deck_name=spec.name,
-        source=spec.source,
-        seed=seed,
-        paper=paper,
-        shuffle=shuffle,
-        versions=tuple(out),
-    )
+        yield ExamVersion(v, version_code(v, seed, qt), qt)
 
 
 def _params_key(drawn: list[tuple[int, Any, int, Problem, dict[str, Any]]]) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from quizgen.deck import DeckSpec
-from quizgen.export.exam import build_exam, manifest
+from quizgen.export.exam import exam_head, iter_versions, manifest
 from quizgen.registry import Registry
 
 KEY_STEM = "answer-key"
@@ -58,18 +58,21 @@ def write_exam(
         exporter = TypstExporter(jobs or min(default_jobs(), versions + 1))
         exporter.start()  # the workers start while the problems are drawn
     try:
-        exam = build_exam(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,
-                          points=points, paper=paper, space_cm=space_cm)
+        head = exam_head(spec, seed=seed, paper=paper, shuffle=shuffle)
+        drawn = iter_versions(spec, registry, seed=seed, versions=versions, shuffle=shuffle, count=count,
+                              points=points, space_cm=space_cm)
         files: dict[str, bytes] = {}
         listing: dict[str, object] = {}
         warnings: list[str] = []
-        if exporter is not None:
-            pdfs = exporter.render(exam, solutions=solutions, key_full=key_full)
+        if exporter is not None:  # each sheet compiles while the next version is drawn
+            pdfs, exam = exporter.render_stream(head, drawn, solutions=solutions, key_full=key_full)
             warnings = pdfs.warnings
             for v, pdf in zip(exam.versions, pdfs.sheets, strict=True):
                 files[f"{exam.file_stem(v)}.pdf"] = pdf
             files[f"{KEY_STEM}.pdf"] = pdfs.key
             listing = {"sheets": [f"{exam.file_stem(v)}.pdf" for v in exam.versions], "key": f"{KEY_STEM}.pdf"}
+        else:
+            exam = replace(head, versions=tuple(drawn))
     finally:
         if exporter is not None:
             exporter.close()

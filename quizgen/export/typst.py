@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -229,23 +230,24 @@ class TypstPool:
                 p.wait()
         self._procs = []
 
-    def compile_many(self, jobs: list[tuple[str, str]]) -> list[tuple[bytes, list[str]]]:
-        """Compile ``(source, data JSON)`` jobs in order of the list (give the biggest first);
-        results in the same order. Raises :class:`TypstLimitError` or ``RuntimeError``."""
+    def begin(self) -> None:
+        """Start taking jobs (:meth:`submit`), compiled in the order they come as workers free up."""
         from quizgen.export.typst_worker import read_msg, write_msg
 
-        results: list[tuple[bytes, list[str]] | None] = [None] * len(jobs)
-        todo = list(range(len(jobs)))[::-1]
+        jobs: queue.Queue[tuple[int, str, str] | None] = queue.Queue()
+        results: dict[int, tuple[bytes, list[str]]] = {}
         lock = threading.Lock()
         errors: list[BaseException] = []
 
         def serve(proc: subprocess.Popen[bytes]) -> None:
             assert proc.stdin is not None and proc.stdout is not None
             while True:
-                with lock:
-                    if errors or not todo:
-                        return
-                    i = todo.pop()
+                job = jobs.get()
+                if job is None:
+                    return
+                if errors:
+                    continue  # drain: one failure ends the run
+                i, src, data = job
                 killed = threading.Event()
 
                 def kill(p: subprocess.Popen[bytes] = proc, flag: threading.Event = killed) -> None:
@@ -255,7 +257,6 @@ class TypstPool:
                 timer = threading.Timer(self.timeout_s, kill)
                 timer.start()
                 try:
-                    src, data = jobs[i]
                     write_msg(proc.stdin, json.dumps({"src": src, "data": data}).encode())
                     reply = read_msg(proc.stdout)
                     warns = read_msg(proc.stdout) if reply is not None and reply[:1] == b"P" else b"W[]"
@@ -273,21 +274,41 @@ class TypstPool:
                 elif reply[:1] == b"E":
                     err = RuntimeError(reply[1:].decode(errors="replace"))
                 else:
-                    results[i] = (reply[1:], json.loads(warns[1:]))
+                    with lock:
+                        results[i] = (reply[1:], json.loads(warns[1:]))
                     continue
                 with lock:
                     errors.append(err)
-                return
+                return  # this worker is done for (killed, or its state unknown)
 
-        threads = [threading.Thread(target=serve, args=(p,), daemon=True) for p in self._procs]
-        for t in threads:
+        self._jobs, self._results, self._errors = jobs, results, errors
+        self._threads = [threading.Thread(target=serve, args=(p,), daemon=True) for p in self._procs]
+        for t in self._threads:
             t.start()
-        for t in threads:
+
+    def submit(self, i: int, src: str, data: str) -> None:
+        """Queue document ``i`` (``src`` with ``sys.inputs.data = data``)."""
+        self._jobs.put((i, src, data))
+
+    def wait(self) -> dict[int, tuple[bytes, list[str]]]:
+        """Every submitted document's ``(pdf, warnings)`` by number; raises the first failure."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
             t.join()
-        if errors:
+        if self._errors:
             self.close()  # a killed or failed worker: start clean next time
-            raise errors[0]
-        return [r for r in results if r is not None]
+            raise self._errors[0]
+        return self._results
+
+    def compile_many(self, jobs: list[tuple[str, str]]) -> list[tuple[bytes, list[str]]]:
+        """Compile ``(source, data JSON)`` jobs in the order of the list (give the biggest first);
+        results in the same order. Raises :class:`TypstLimitError` or ``RuntimeError``."""
+        self.begin()
+        for i, (src, data) in enumerate(jobs):
+            self.submit(i, src, data)
+        results = self.wait()
+        return [results[i] for i in range(len(jobs))]
 
 
 def default_jobs() -> int:
@@ -319,7 +340,9 @@ class TypstExporter:
 
     def convert_math(self, exam: Exam) -> dict[str, str]:
         """Every formula checked against the allowlist, converted, and checked to hold no Typst code."""
-        fs = list(exam_formulas(exam))
+        return self._convert(list(exam_formulas(exam)))
+
+    def _convert(self, fs: list[Formula]) -> dict[str, str]:
         for f in {f.tex: f for f in fs}.values():
             check_math(f.tex, f.where())
         math = self.math.convert(fs)
@@ -333,46 +356,64 @@ class TypstExporter:
         """Sheets (``solutions``: practice sheets with answers and solutions inline) and the key
         (grid of all answers, then per version the answers; ``key_full`` adds worked solutions;
         ``key=False``: none, ``PdfSet.key`` is empty)."""
-        math = self.convert_math(exam)
+        head = replace(exam, versions=())
+        pdfs, _ = self.render_stream(head, exam.versions, solutions=solutions, key=key, key_full=key_full,
+                                     jobs=jobs or min(self._jobs, len(exam.versions) + 1))
+        return pdfs
+
+    def render_stream(self, head: Exam, versions: Iterable[ExamVersion], *, solutions: bool = False,
+                      key: bool = True, key_full: bool = False, jobs: int | None = None) -> tuple[PdfSet, Exam]:
+        """Like :meth:`render`, for versions that are still being drawn: each sheet is queued for a
+        worker as soon as its version arrives, and the key once all have. Returns the PDFs and the
+        whole exam (``head`` with the versions)."""
+        math = self._convert([Formula(t, "[quiz] instructions") for b in parse(head.instructions or "")
+                              for t in _block_tex(b)])
         common = {
-            "paper": TYPST_PAPER.get(exam.paper, exam.paper),
-            "title": exam.title,
-            "course": exam.course,
-            "instructions": blocks_json(exam.instructions or "", math),
+            "paper": TYPST_PAPER.get(head.paper, head.paper),
+            "title": head.title,
+            "course": head.course,
+            "instructions": blocks_json(head.instructions or "", math),
         }
         mode = "practice" if solutions else "sheet"
-        docs: list[str] = []
-        for v in exam.versions:
-            docs.append(json.dumps({
-                **common, "mode": mode, "kind_label": "practice" if solutions else "",
-                "doc_title": f"{exam.title} – {v.code}", "full": False,
-                "versions": [_version_json(v, math, mode, False)]}, ensure_ascii=False))
-        if key:
-            grid, size = key_grid(exam)
-            docs.append(json.dumps({
-                **common, "mode": "key", "kind_label": "answer key", "seed": str(exam.seed),
-                "doc_title": f"{exam.title} – answer key", "full": key_full, "grid": grid,
-                "grid_size": size, "landscape": len(grid) > 0 and len(grid[0]["heads"]) > 4,
-                "versions": [_version_json(v, math, "key", key_full) for v in exam.versions]},
-                ensure_ascii=False))
-        order = [len(docs) - 1, *range(len(docs) - 1)] if key else list(range(len(docs)))
         own = self._pool is None
         if own:
-            self._pool = TypstPool(min(jobs or self._jobs, len(docs)))
-        assert self._pool is not None
+            self._pool = TypstPool(jobs or self._jobs)
+        pool = self._pool
+        assert pool is not None
+        got: list[ExamVersion] = []
+        pool.begin()
         try:
-            out = self._pool.compile_many([(self._src, docs[i]) for i in order])
+            for v in versions:
+                got.append(v)
+                math = self._convert(list(exam_formulas(replace(head, instructions=None, versions=(v,)))))
+                pool.submit(len(got) - 1, self._src, json.dumps({
+                    **common, "mode": mode, "kind_label": "practice" if solutions else "",
+                    "doc_title": f"{head.title} – {v.code}", "full": False,
+                    "versions": [_version_json(v, math, mode, False)]}, ensure_ascii=False))
+            exam = replace(head, versions=tuple(got))
+            if key:
+                grid, size = key_grid(exam)
+                pool.submit(len(got), self._src, json.dumps({
+                    **common, "mode": "key", "kind_label": "answer key", "seed": str(exam.seed),
+                    "doc_title": f"{exam.title} – answer key", "full": key_full, "grid": grid,
+                    "grid_size": size, "landscape": len(grid) > 0 and len(grid[0]["heads"]) > 4,
+                    "versions": [_version_json(v, math, "key", key_full) for v in exam.versions]},
+                    ensure_ascii=False))
+        except BaseException:
+            self.close()  # the workers stop; nothing is written
+            raise
+        try:
+            results = pool.wait()
         except RuntimeError as e:
             self._blame(exam, math)
             raise RuntimeError(f"the exam template failed to compile: {e}") from e
         finally:
             if own:
                 self.close()
-        results = dict(zip(order, out, strict=True))
         warnings = sorted({w for _, ws in results.values() for w in ws})
-        pdfs = [results[i][0] for i in range(len(docs))]
-        n = len(exam.versions)
-        return PdfSet(sheets=pdfs[:n], key=pdfs[n] if key else b"", warnings=warnings)
+        n = len(got)
+        return PdfSet(sheets=[results[i][0] for i in range(n)], key=results[n][0] if key else b"",
+                      warnings=warnings), exam
 
     def _blame(self, exam: Exam, math: dict[str, str]) -> None:
         """Name the formula if one is to blame (layout-time errors pass the eval-only check)."""
