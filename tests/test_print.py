@@ -970,3 +970,21 @@ def test_reprint_swaps_the_whole_exam(small: Path, tmp_path: Path) -> None:
     assert m["seed"] == 2 and sorted(p.name for p in out.iterdir()) == [
         "answer-key.pdf", "manifest.json", "version-01.pdf", "version-02.pdf"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".quizgen-tmp-exam-2.abcdefgh.tmp", "exam", "small.toml"]
+
+
+def test_every_character_of_our_texts_has_a_latex_form(registry: Registry) -> None:
+    """pdflatex prints "[U+00BD]" for a character it has no form for; none of ours may get that."""
+    from quizgen.export.latex import latex_for_char
+
+    chars: dict[str, str] = {}
+    for gen in registry:
+        if getattr(gen, "measured", False):  # bench.*: their texts are fixed, drawing them measures
+            continue
+        for s in range(10):
+            p = gen.problem(s)
+            text = p.question + p.solution + "".join(a.label + (a.unit or "") + a.precision for a in p.answers)
+            for ch in set(text):
+                chars.setdefault(ch, f"{gen.id} seed {s}")
+    bad = {ch: where for ch, where in chars.items() if "[U+" in (latex_for_char(ch) or "")}
+    assert not bad, bad
+    assert latex_for_char("½") == r"\ensuremath{\tfrac{1}{2}}" and latex_for_char("ﬁ") == "fi"
