@@ -53,9 +53,10 @@ def write_exam(
     t0 = time.perf_counter()
     exporter = None
     if not html:
-        from quizgen.export.typst import TypstExporter, default_jobs
+        from quizgen.export.typst import TypstExporter, default_jobs, memory_for
 
-        exporter = TypstExporter(jobs or min(default_jobs(), versions + 1))
+        per_version = sum(count if count is not None else it.count for it in spec.items)
+        exporter = TypstExporter(jobs or min(default_jobs(), versions + 1), memory_for(versions * per_version))
         exporter.start()  # the workers start while the problems are drawn
     try:
         head = exam_head(spec, seed=seed, paper=paper, shuffle=shuffle)

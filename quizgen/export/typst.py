@@ -177,6 +177,13 @@ DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_MB = 2048
 
 
+def memory_for(n_questions: int) -> int:
+    """A worker's memory bound for an exam of ``n_questions`` in all (versions × questions): the key
+    holds them all (the 30-version ml-math key, 2,220 questions, needs ~700 MB of address space).
+    ``QUIZGEN_TYPST_MEMORY_MB`` wins."""
+    return int(_limit("QUIZGEN_TYPST_MEMORY_MB", max(DEFAULT_MEMORY_MB, 1024 + n_questions // 4)))
+
+
 def _limit(name: str, default: float) -> float:
     try:
         v = float(os.environ.get(name, default))
@@ -265,9 +272,13 @@ class TypstPool:
                 finally:
                     timer.cancel()
                 if reply is None or warns is None:
-                    code = proc.poll() if not killed.is_set() else None
+                    try:
+                        code = proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        code = None
                     why = (f"took longer than {self.timeout_s:g} s" if killed.is_set()
-                           else f"needed more than {self.memory_mb} MB or crashed (exit {code})")
+                           else f"needed more than {self.memory_mb} MB or crashed (exit status {code})")
                     err: BaseException = TypstLimitError(
                         f"a Typst document {why}; nothing was written (set QUIZGEN_TYPST_TIMEOUT / "
                         "QUIZGEN_TYPST_MEMORY_MB to allow more)")
@@ -322,16 +333,17 @@ def default_jobs() -> int:
 class TypstExporter:
     """Compiles sheets and key in a :class:`TypstPool`; one instance keeps its formula cache."""
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, memory_mb: int | None = None) -> None:
         self.math = TypstMath()
         self._src = TEMPLATE.read_text(encoding="utf-8")
         self._jobs = jobs or default_jobs()
+        self._memory_mb = memory_mb
         self._pool: TypstPool | None = None
 
     def start(self) -> None:
         """Start the workers now (they warm up while the caller draws problems)."""
         if self._pool is None:
-            self._pool = TypstPool(self._jobs)
+            self._pool = TypstPool(self._jobs, memory_mb=self._memory_mb)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -377,7 +389,7 @@ class TypstExporter:
         mode = "practice" if solutions else "sheet"
         own = self._pool is None
         if own:
-            self._pool = TypstPool(jobs or self._jobs)
+            self._pool = TypstPool(jobs or self._jobs, memory_mb=self._memory_mb)
         pool = self._pool
         assert pool is not None
         got: list[ExamVersion] = []
