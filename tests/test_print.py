@@ -554,8 +554,8 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
                       "expect": "correct"})
     answers = [Answer.from_json({k: v for k, v in a.items() if k != "text"})
                for q in v1["questions"] for a in q["answers"]]
-    grades = [{"answer": {"value": a.values, "tolerance": a.tolerance.to_json()}, "guesses": _guesses(a)}
-              for a in answers]
+    grades: list[dict[str, Any]] = [
+        {"answer": {"value": a.values, "tolerance": a.tolerance.to_json()}, "guesses": _guesses(a)} for a in answers]
     res = _run_page(page, tmp_path, {"parse": PARSE_CASES, "fill": fills, "grades": grades})
 
     assert res["math"]["count"] > 0 and res["math"]["zeroWidth"] == 0  # MathML laid out
@@ -568,8 +568,8 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
         else:
             assert got == pytest.approx(want, rel=1e-12), (text, got)
     for g, a, got in zip(grades, answers, res["grades"], strict=True):  # JS grading == quizgen.grading
-        want = [accepts(a, guess if isinstance(a.value, list) else guess[0]) for guess in g["guesses"]]
-        assert got == want, (a, g["guesses"], got, want)
+        wanted = [accepts(a, guess if isinstance(a.value, list) else guess[0]) for guess in g["guesses"]]
+        assert got == wanted, (a, g["guesses"], got, wanted)
     assert res["version2Visible"] is True
 
 
