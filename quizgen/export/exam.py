@@ -81,6 +81,15 @@ def value_text(a: Answer) -> str:
     return fmt_answer(replace(a, unit=None))
 
 
+def part_names(q: ExamQuestion) -> list[str]:
+    """``Q6`` for a one-part question, ``Q6a``, ``Q6b`` … for its parts (the key grid's and the
+    responses CSV's names)."""
+    n = len(q.problem.answers)
+    if n == 1:
+        return [f"Q{q.number}"]
+    return [f"Q{q.number}{chr(ord('a') + i)}" for i in range(n)]
+
+
 def fmt_points(p: float) -> str:
     """``1 pt``, ``2 pts``, ``0.5 pts``."""
     text = f"{p:g}"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.errors import FormulaError, UserError
-from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, value_text
+from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, part_names, value_text
 from quizgen.export.safetex import check_math
 from quizgen.model import Answer
 from quizgen.precision import answer_short
@@ -130,14 +130,6 @@ def _version_json(v: ExamVersion, math: dict[str, str], mode: str, full: bool) -
         "total_num": f"{v.total_points:g}",
         "questions": [_question_json(q, math, mode, full) for q in v.questions],
     }
-
-
-def part_names(q: ExamQuestion) -> list[str]:
-    """``Q6`` for a one-part question, ``Q6a``, ``Q6b`` … for its parts (the responses CSV columns)."""
-    n = len(q.problem.answers)
-    if n == 1:
-        return [f"Q{q.number}"]
-    return [f"Q{q.number}{chr(ord('a') + i)}" for i in range(n)]
 
 
 GRID_COLUMNS = 10
