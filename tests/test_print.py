@@ -988,3 +988,29 @@ def test_every_character_of_our_texts_has_a_latex_form(registry: Registry) -> No
     bad = {ch: where for ch, where in chars.items() if "[U+" in (latex_for_char(ch) or "")}
     assert not bad, bad
     assert latex_for_char("½") == r"\ensuremath{\tfrac{1}{2}}" and latex_for_char("ﬁ") == "fi"
+
+
+def test_one_form_per_item_issue_14(registry: Registry) -> None:
+    """20 versions of float_round + roofline + kv_cache: each question keeps version 1's form and the
+    same answer parts in every version (for generators that declare a form)."""
+    spec = parse_deck('[deck]\nname = "F"\n[[items]]\ngenerator = "numerics.float_round"\n'
+                      '[[items]]\ngenerator = "gpu.roofline"\n[[items]]\ngenerator = "llm.kv_cache_bytes"\n',
+                      registry)
+    ex = build_exam(spec, registry, seed=SEED, versions=20)
+    for i, item in enumerate(spec.items):
+        gen = registry.get(item.generator)
+        qs = [v.questions[i] for v in ex.versions]
+        assert len({json.dumps(gen.form_of(q.problem.params), sort_keys=True) for q in qs}) == 1
+        if gen.form:  # declared: then the parts are the same too
+            assert len({tuple(a.label for a in q.problem.answers) for q in qs}) == 1, gen.id
+        for a, b in zip(qs, qs[1:], strict=False):
+            assert a.problem.params != b.problem.params
+
+
+def test_symlink_output_is_refused(small: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    r = run_cli("print", str(small), "--seed", "1", "-o", str(tmp_path / "link"))
+    assert r.returncode == 2 and "is a symbolic link" in r.stderr and "Traceback" not in r.stderr
+    assert list(real.iterdir()) == []
