@@ -1014,3 +1014,27 @@ def test_symlink_output_is_refused(small: Path, tmp_path: Path) -> None:
     r = run_cli("print", str(small), "--seed", "1", "-o", str(tmp_path / "link"))
     assert r.returncode == 2 and "is a symbolic link" in r.stderr and "Traceback" not in r.stderr
     assert list(real.iterdir()) == []
+
+
+def test_failure_while_drawing_ends_the_workers(registry: Registry) -> None:
+    """An error in the middle of the stream (a draw, a formula) stops every worker process."""
+    import os
+
+    from quizgen.export.exam import exam_head, iter_versions
+    from quizgen.export.typst import TypstExporter
+
+    spec = parse_deck(SMALL_SPEC, registry)
+    ex = TypstExporter(jobs=2)
+    ex.start()
+    assert ex._pool is not None
+    procs = list(ex._pool._procs)
+
+    def versions() -> Iterator[Any]:
+        it = iter_versions(spec, registry, seed=1, versions=3)
+        yield next(it)
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        ex.render_stream(exam_head(spec, seed=1), versions())
+    assert all(p.poll() is not None for p in procs) and ex._pool is None
+    assert all(not os.path.exists(f"/proc/{p.pid}") for p in procs) or os.name != "posix"

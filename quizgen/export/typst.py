@@ -304,6 +304,16 @@ class TypstPool:
             raise self._errors[0]
         return self._results
 
+    def abort(self) -> None:
+        """Stop taking jobs and kill the workers (after a failure while jobs were being queued)."""
+        for _ in getattr(self, "_threads", []):
+            self._jobs.put(None)
+        for p in self._procs:
+            p.kill()
+        for t in getattr(self, "_threads", []):
+            t.join(timeout=10)
+        self.close()
+
     def compile_many(self, jobs: list[tuple[str, str]]) -> list[tuple[bytes, list[str]]]:
         """Compile ``(source, data JSON)`` jobs in the order of the list (give the biggest first);
         results in the same order. Raises :class:`TypstLimitError` or ``RuntimeError``."""
@@ -404,7 +414,8 @@ class TypstExporter:
                     "versions": [_version_json(v, math, "key", key_full) for v in exam.versions]},
                     ensure_ascii=False))
         except BaseException:
-            self.close()  # the workers stop; nothing is written
+            pool.abort()  # the workers stop; nothing is written
+            self._pool = None
             raise
         try:
             results = pool.wait()
