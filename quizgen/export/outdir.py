@@ -126,8 +126,9 @@ class OutputDir:
                 os.rename(p, new / p.name)
 
     def __enter__(self) -> Path:
-        self.check()
+        self.check()  # before touching anything: a bad target is refused as it is
         self.recover()
+        self.check()  # and what a killed run left, put back, must pass too
         parent = self._parent
         # Built beside the target, so one rename or exchange puts it in place. Where the parent
         # is not writable (e.g. "-o ." in a read-only parent) files are built inside and moved.
