@@ -48,8 +48,9 @@ OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.
 def print_cmd(ctx: click.Context, deck: str, n_versions: int, seed: int | None, output: Path, shuffle: bool,
               count: int | None, points: float | None, paper: str, solutions: bool,
               formats: tuple[str, ...], key_kind: str, space: str | None, force: bool) -> None:
-    """Write one PDF exam sheet per student version of DECK, an answer key with
-    every version's answers and worked solutions, and manifest.json (seed,
+    """Write one PDF exam sheet per student version of DECK, an answer key (a
+    grid of every version's answers, then per version answers, points and
+    precision; worked solutions with --key full), and manifest.json (seed,
     generator ids, params and answers per version) to grade by script.
 
     DECK is a bundled deck name (ml-math) or a path to a .toml spec; its
