@@ -1,7 +1,8 @@
 """Moodle XML and Canvas QTI export of 1,000 questions (every computed generator, cycled), timed
-end to end through the library, plus the CLI run for Moodle.
+end to end through the library, plus the CLI run for Moodle, and the ml-math deck at 5,032
+problems (34 copies × 2 variants of its 74 items, Moodle with --multichoice): sizes and times.
 
-Run: python benchmarks/export_lms.py [--questions 1000]
+Run: python benchmarks/export_lms.py [--questions 1000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from quizgen.build import build_problems
-from quizgen.deck import parse_deck
+from quizgen.deck import load_deck, parse_deck
 from quizgen.export.moodle import moodle_xml
 from quizgen.export.qti import qti_zip
 from quizgen.registry import load_registry
@@ -63,6 +64,19 @@ def main() -> None:
     print(f"{'Moodle XML (+multichoice)':<34} {med[1]:>8.2f}   {rows[0][3] / 1e6:.1f} MB")
     print(f"{'Canvas QTI zip':<34} {med[2]:>8.2f}   {rows[0][4] / 1e6:.2f} MB")
     print(f"{'CLI: quizgen export --format moodle':<34} {statistics.median(cli):>8.2f}")
+    ml = load_deck("ml-math", reg)
+    t0 = time.perf_counter()
+    big = build_problems(ml, reg, seed=2026, count=34, variants=2)
+    t1 = time.perf_counter()
+    xml = moodle_xml(ml, big, multichoice=True)
+    t2 = time.perf_counter()
+    z = qti_zip(ml, big, seed=2026)
+    t3 = time.perf_counter()
+    n = sum(len(b.variants) for b in big)
+    print(f"\nml-math, {n} problems (34 copies x 2 variants), one run")
+    print(f"{'generate problems':<34} {t1 - t0:>8.2f}")
+    print(f"{'Moodle XML (+multichoice)':<34} {t2 - t1:>8.2f}   {len(xml) / 1e6:.1f} MB")
+    print(f"{'Canvas QTI zip (deflated)':<34} {t3 - t2:>8.2f}   {len(z) / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

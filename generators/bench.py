@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from quizgen import precision
 from quizgen.checking import require
 from quizgen.generator import Generator, Params
 from quizgen.model import Answer, Distractor, Tolerance
@@ -18,7 +19,7 @@ from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
 
-FACTOR2 = Tolerance(factor=2)
+FACTOR2 = precision.factor(2, why="measured on this machine: timings vary run to run and between machines")
 DEVICE = Param("device", "str", "where to measure (drawn: cuda if available, else cpu)", choices=("cpu", "cuda"))
 DTYPE = Param("dtype", "str", "element type", choices=("float32", "float16", "bfloat16"))
 ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2}
@@ -153,7 +154,7 @@ class MatmulTime(Generator):
                                                        "here on other shapes") if best else (None, ""))
         q = (f"Measured on **{prof.device}** ({prof.day}, torch {prof.torch}): what is the median time of one "
              f"\\(({m} \\times {k}) \\times ({k} \\times {n})\\) matmul in {dt} on {p['device']}? "
-             "Part 2: what throughput (TFLOP/s) does it achieve? An answer within a factor of 2 counts.")
+             "Part 2: what throughput (TFLOP/s) does it achieve?")
         s = f"FLOPs: \\(2mkn = 2 \\times {m} \\times {k} \\times {n} = {tex(flops)}\\). "
         if rate:
             est = flops / (rate * 1e12)
@@ -252,7 +253,7 @@ class MemoryBandwidth(Generator):
         _, peak_bw = _peak(prof)
         q = (f"Measured on **{prof.device}** ({prof.day}): a STREAM triad \\(a = b + 3c\\) over three {dt} arrays "
              f"of \\({tex(n)}\\) elements each runs on {p['device']}. What bandwidth (GB/s) does it reach? "
-             "Part 2: how long does one triad take? Within a factor of 2 counts.")
+             "Part 2: how long does one triad take?")
         s = (f"STREAM counts the bytes the kernel must move: 2 reads (b, c) and 1 write (a), "
              f"\\(3 \\times {tex(n)} \\times {ITEMSIZE[dt]} = {tex(nbytes)}\\) bytes (no write-allocate). "
              f"Each array ({plain(n * ITEMSIZE[dt] / 2**20, 3)} MiB) is at least 4× the "
@@ -332,7 +333,7 @@ class LaunchOverhead(Generator):
         rule = ("a CUDA kernel launch costs a few µs of CPU-side work" if p["device"] == "cuda"
                 else "PyTorch's CPU dispatch (argument checks, dtype dispatch, output allocation) costs about a µs")
         q = (f"Measured on **{prof.device}** ({prof.day}): how long does `torch.add(x, y, out=z)` take on "
-             f"1-element {p['device']} tensors, i.e. the fixed cost of one small op? Within a factor of 2 counts.")
+             f"1-element {p['device']} tensors, i.e. the fixed cost of one small op?")
         s = (f"The work is one FLOP, so the time is all overhead: {rule}. Measured median (batched calls, "
              f"divided): \\({_fmt_time(t)}\\). At that cost, a model that runs 1,000 small ops per step spends "
              f"\\({_fmt_time(1000 * t)}\\) on overhead alone, which is why fused kernels and CUDA graphs exist.")
@@ -400,8 +401,7 @@ class MlpForwardTime(Generator):
         q = (f"Measured on **{prof.device}** ({prof.day}): a transformer MLP block computes "
              f"\\(\\mathrm{{GELU}}(x W_1) W_2\\) with \\(x\\) of shape \\({T} \\times {d}\\), \\(W_1\\) "
              f"\\({d} \\times {4 * d}\\) and \\(W_2\\) \\({4 * d} \\times {d}\\), in {dt} on {p['device']}. "
-             "What is the median time of one forward pass? Part 2: the achieved TFLOP/s (matmul FLOPs only). "
-             "Within a factor of 2 counts.")
+             "What is the median time of one forward pass? Part 2: the achieved TFLOP/s (matmul FLOPs only).")
         s = (f"Two matmuls of \\(2 \\times {T} \\times {d} \\times {4 * d}\\) FLOPs each: "
              f"\\(16 T d^2 = {tex(flops)}\\) FLOPs (the GELU adds only ~\\(T \\cdot 4d\\) elementwise work). ")
         if rate:

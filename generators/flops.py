@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from quizgen import precision
 from quizgen.checking import assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import keep_wrong
-from quizgen.model import EXACT, Answer, Distractor, Value
+from quizgen.model import Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
@@ -24,6 +25,8 @@ def _distinct(head: Answer, cands: list[tuple[Value, str]]) -> list[Distractor]:
     """Distractors in order, without any that ``head`` would accept (coinciding mistakes merged)."""
     return keep_wrong(head, (Distractor(v, why) for v, why in cands), merge=True)
 
+
+PASSES_EXACT = precision.exact(why="a count of whole passes: one more or one fewer is a different algorithm")
 
 MAX_SIZE = 10**12
 """The largest size a user may give (``--param``): far past any real model, and small enough that
@@ -77,7 +80,7 @@ class Matmul(_MatmulShape):
     )
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("FLOPs", 2 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
+        return [Answer("AB", 2 * p["m"] * p["k"] * p["n"], "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         m, k, n = p["m"], p["k"], p["n"]
@@ -204,7 +207,7 @@ class MatmulChain(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         cost, _ = _chain_dp(p["dims"])
-        return [Answer("FLOPs", cost[0][-1], "FLOP", EXACT)]
+        return [Answer("best order", cost[0][-1], "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         dims: list[int] = p["dims"]
@@ -284,7 +287,7 @@ class LinearTrainStep(_MatmulShape):
     )
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("FLOPs", 6 * p["m"] * p["k"] * p["n"], "FLOP", EXACT)]
+        return [Answer("training step", 6 * p["m"] * p["k"] * p["n"], "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         m, k, n = p["m"], p["k"], p["n"]
@@ -419,6 +422,7 @@ class Einsum(Generator):
 
     id = "flops.einsum"
     version = 2
+    form = ("spec",)
     title = "How many FLOPs does einsum(spec, A, B) take?"
     tags = ("einsum",)
     params = (
@@ -436,7 +440,7 @@ class Einsum(Generator):
     def solve(self, p: Params) -> list[Answer]:
         spec, sizes = p["spec"], p["sizes"]
         every = _prod(sizes, _spec_indices(spec))
-        return [Answer("FLOPs", 2 * every if _summed(spec) else every, "FLOP", EXACT)]
+        return [Answer("einsum", 2 * every if _summed(spec) else every, "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         spec, sizes = p["spec"], p["sizes"]
@@ -509,6 +513,7 @@ class EinsumGrad(Generator):
 
     id = "flops.einsum_grad"
     version = 1
+    form = ("spec", "wrt")
     title = "For Y = einsum(spec, A, B), what einsum gives ∂L/∂A, and what does it cost?"
     tags = ("einsum", "backprop")
     params = (
@@ -527,8 +532,8 @@ class EinsumGrad(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         fwd = 2 * _prod(p["sizes"], _spec_indices(p["spec"]))
-        return [Answer("gradient FLOPs", fwd, "FLOP", EXACT),
-                Answer("forward + both gradients FLOPs", 3 * fwd, "FLOP", EXACT)]
+        return [Answer("both gradients", fwd, "FLOP"),
+                Answer("forward + both gradients", 3 * fwd, "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         spec, sizes, wrt = p["spec"], p["sizes"], p["wrt"]
@@ -634,7 +639,7 @@ class Associativity(Generator):
             _at_most(d, p[d])
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("[(AB)C, A(BC)] FLOPs", list(self._costs(p)), "FLOP", EXACT)]
+        return [Answer("[(AB)C, A(BC)]", list(self._costs(p)), "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         m, k, n, q = p["m"], p["k"], p["n"], p["p"]
@@ -716,7 +721,7 @@ class Conv2d(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         v = 2 * p["batch"] * p["c_out"] * p["h_out"] * p["w_out"] * p["c_in"] * p["kh"] * p["kw"]
-        return [Answer("FLOPs", v, "FLOP", EXACT)]
+        return [Answer("convolution", v, "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         b, ci, co, h, w, kh, kw = (p[x] for x in ("batch", "c_in", "c_out", "h_out", "w_out", "kh", "kw"))
@@ -794,7 +799,7 @@ class Attention(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         s, d = p["seq_len"], p["d_model"]
-        return [Answer("FLOPs", 8 * s * d * d + 4 * s * s * d, "FLOP", EXACT)]
+        return [Answer("attention layer", 8 * s * d * d + 4 * s * s * d, "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         s, d, h = p["seq_len"], p["d_model"], p["n_heads"]
@@ -904,6 +909,7 @@ class AutodiffPasses(Generator):
 
     id = "flops.autodiff_passes"
     version = 2
+    form = ("mode",)
     title = "How many passes give the full Jacobian of f: ℝⁿ→ℝᵐ?"
     tags = ("autodiff", "jacobian")
     params = (
@@ -934,7 +940,7 @@ class AutodiffPasses(Generator):
     def solve(self, p: Params) -> list[Answer]:
         n_in, n_out, mode = p["n_in"], p["n_out"], p["mode"]
         v = n_in if mode == "forward" else n_out if mode == "reverse" else min(n_in, n_out)
-        return [Answer("passes", v, "passes", EXACT)]
+        return [Answer("full Jacobian", v, "passes", PASSES_EXACT)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n_in, n_out, mode = p["n_in"], p["n_out"], p["mode"]
@@ -1082,7 +1088,7 @@ class Strassen(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         levels = p["n"].bit_length() - p["leaf"].bit_length()
-        return [Answer("multiplications", 7**levels * p["leaf"] ** 3, "multiplications", EXACT)]
+        return [Answer("Strassen", 7**levels * p["leaf"] ** 3, "multiplications")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, leaf = p["n"], p["leaf"]

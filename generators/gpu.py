@@ -12,14 +12,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from quizgen import precision
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _num
 from quizgen.gentools import exact_decimal as _exact
-from quizgen.hardware import A100_40GB, A100_80GB, ARCHS, DEVICES, H100_SXM, KIB, SMArch
-from quizgen.model import EXACT, RTOL, Answer, Distractor, Tolerance
+from quizgen.hardware import (
+    A100_40GB,
+    A100_80GB,
+    ARCHS,
+    B200,
+    H100_SXM,
+    H200_SXM,
+    KIB,
+    MI300X,
+    SMArch,
+    draw_numbers,
+    exact_entry,
+    near_entry,
+)
+from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
@@ -58,6 +72,10 @@ def _require_range(what: str, x: Fraction | int, fix: str) -> None:
 
 # -- arithmetic intensity ------------------------------------------------------------------------
 
+_INTENSITY_4SF = precision.sig(4, why="for a skinny product (m of a few tokens) the output write is under 0.5% "
+                                     "of the bytes: at 3 figures forgetting it would pass")
+
+
 class ArithmeticIntensity(Generator):
     """Arithmetic intensity of an (m×k)@(k×n) matmul that reads each input once: 2mkn/(b(mk+kn+mn)).
 
@@ -66,6 +84,7 @@ class ArithmeticIntensity(Generator):
 
     id = "gpu.arithmetic_intensity"
     version = 1
+    form = ("bytes_per_value",)
     title = ("What is the arithmetic intensity of an (m×k)@(k×n) matmul, each input read once and the output "
              "written once?")
     tags = ("roofline", "matmul")
@@ -93,7 +112,7 @@ class ArithmeticIntensity(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         flops, nbytes = self._parts(p)
-        return [Answer("intensity", float(Fraction(flops, nbytes)), "FLOP/byte", RTOL)]
+        return [Answer("intensity", float(Fraction(flops, nbytes)), "FLOP/byte", _INTENSITY_4SF)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         m, k, n, b = p["m"], p["k"], p["n"], p["bytes_per_value"]
@@ -134,10 +153,26 @@ class ArithmeticIntensity(Generator):
 
 # -- roofline ------------------------------------------------------------------------------------
 
-def _table_device_numbers(rng: Rng) -> tuple[float, int]:
-    """(peak TFLOP/s to one decimal, bandwidth GB/s) of a table device."""
-    dev = rng.choice(DEVICES)
-    return round(dev.peak_bf16_tflops, 1), int(dev.hbm_gbs)
+def _table_device_numbers(rng: Rng) -> tuple[float, float]:
+    """(peak TFLOP/s, bandwidth GB/s) of a hardware-table device, or perturbed from one entry."""
+    return draw_numbers(rng)
+
+
+def _hardware_plausible(peak: float, bw: float) -> list[str]:
+    # Envelope: peak and bandwidth within 1.3× of one quizgen.hardware entry (datasheets named there),
+    # so the ridge point sits where real chips put it (76 FLOP/B for an RTX 3090 to 404 for an L4).
+    if near_entry(peak, bw) is None:
+        return [f"{peak:g} TFLOP/s with {bw:g} GB/s is no chip in the hardware table (nor within 1.3× of one)"]
+    return []
+
+
+def _chip_name(peak: float, bw: float) -> str:
+    """' (an H100 SXM5 80 GB)' when the numbers are a table entry's, else ''."""
+    dev = exact_entry(peak, bw)
+    return f" ({'an' if dev.name[0] in 'AHLM' else 'a'} {dev.name})" if dev else ""
+
+
+BOUND = ("compute-bound", "memory-bound")
 
 
 class Roofline(Generator):
@@ -147,33 +182,42 @@ class Roofline(Generator):
     """
 
     id = "gpu.roofline"
-    version = 2
+    version = 3
     title = "What throughput can a kernel of arithmetic intensity I reach on this GPU (roofline)?"
     tags = ("roofline",)
     params = (
         Param("intensity", "float", "arithmetic intensity, FLOP/byte", lo=0.1, hi=1e4, min=0, min_open=True),
-        Param("peak_tflops", "float", "peak compute, TFLOP/s", lo=10, hi=2000, min=0, min_open=True),
-        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=100, hi=8000, min=0, min_open=True),
+        Param("peak_tflops", "float", "peak compute, TFLOP/s", lo=10, hi=3000, min=0, min_open=True),
+        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=100, hi=10000, min=0, min_open=True),
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        if rng.bernoulli(0.5):
-            peak, bw = _table_device_numbers(rng)
-        else:
-            peak, bw = rng.nice(10, 2000, 3), rng.nice(100, 8000, 3)
+        peak, bw = _table_device_numbers(rng)
         peak, bw = fixed.get("peak_tflops", peak), fixed.get("bandwidth_gbs", bw)
         if "intensity" in fixed:
             return {"intensity": fixed["intensity"], "peak_tflops": peak, "bandwidth_gbs": bw}
         ridge = _exact(peak) * 1000 / _exact(bw)
         lo, hi = max(Fraction(1, 10), ridge / 30), min(Fraction(10**4), ridge * 30)
         # Within 30× of the ridge either way; a user-fixed GPU whose ridge lies far outside the draw
-        # range gets an intensity from the whole range instead.
-        intensity = rng.nice(float(lo), float(hi), 2) if lo <= hi else rng.nice(0.1, 1e4, 2)
+        # range gets an intensity from the whole range instead. Never exactly at the ridge, where
+        # the binding roof would hang on rounding.
+        for _ in range(20):
+            intensity = rng.nice(float(lo), float(hi), 2) if lo <= hi else rng.nice(0.1, 1e4, 2)
+            if _exact(intensity) != ridge:
+                break
         return {"intensity": intensity, "peak_tflops": peak, "bandwidth_gbs": bw}
+
+    def plausible(self, p: Params) -> list[str]:
+        bad = _hardware_plausible(p["peak_tflops"], p["bandwidth_gbs"])
+        ridge = float(self._exact(p)[2])
+        # Real kernels: from ~0.1 FLOP/B (elementwise in FP32) to ~1e4 (huge matmuls), within 30× of the ridge.
+        if not ridge / 30 <= p["intensity"] <= ridge * 30:
+            bad.append(f"intensity {p['intensity']:g} is more than 30× from the ridge point {ridge:.3g}")
+        return bad
 
     def validate(self, p: Params) -> None:
         mem_roof, _, ridge = self._exact(p)
-        fix = "use values closer to real GPUs (intensity 0.1–1e4, peak_tflops 10–2000, bandwidth_gbs 100–8000)"
+        fix = "use values closer to real GPUs (intensity 0.1–1e4, peak_tflops 10–3000, bandwidth_gbs 100–10000)"
         _require_range("the memory roof I × bandwidth", mem_roof * 1000, fix)
         _require_range("the ridge point peak/bandwidth", ridge, fix)
 
@@ -186,28 +230,28 @@ class Roofline(Generator):
     def solve(self, p: Params) -> list[Answer]:
         mem_roof, peak, _ = self._exact(p)
         compute_bound = mem_roof >= peak
-        return [Answer("attainable", float(min(mem_roof, peak)), "TFLOP/s", RTOL),
-                Answer("compute-bound (1) or memory-bound (0)", int(compute_bound), None, EXACT)]
+        return [Answer("attainable", float(min(mem_roof, peak)), "TFLOP/s"),
+                Answer("bound", BOUND[0] if compute_bound else BOUND[1], choices=BOUND)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         i, peak, bw = p["intensity"], p["peak_tflops"], p["bandwidth_gbs"]
         mem_roof, _, ridge = self._exact(p)
-        q = (f"A kernel has arithmetic intensity \\(I = {tex(i)}\\) FLOP/byte. The GPU peaks at "
+        q = (f"A kernel has arithmetic intensity \\(I = {tex(i)}\\) FLOP/byte. The GPU{_chip_name(peak, bw)} peaks at "
              f"\\({tex(peak)}\\) TFLOP/s and its memory delivers \\({tex(bw)}\\) GB/s (1 GB = \\(10^9\\) B). "
              "By the roofline model, what throughput can the kernel reach, in TFLOP/s? "
-             "Part 2: is it compute-bound (answer 1) or memory-bound (answer 0)?")
+             "Part 2: is it compute-bound or memory-bound?")
         head = (f"The memory roof is \\(I \\times \\text{{bandwidth}} = {tex(i)} \\times {tex(bw)}\\ \\text{{GB/s}} = "
                 f"{tex(float(mem_roof * 1000))}\\ \\text{{GFLOP/s}} = {tex(float(mem_roof))}\\ \\text{{TFLOP/s}}\\); "
                 f"the ridge point is \\(\\text{{peak}}/\\text{{bandwidth}} = {tex(peak)} \\times 1000 / {tex(bw)} = "
                 f"{tex(float(ridge))}\\) FLOP/byte. ")
-        if answers[1].value:
+        if answers[1].value == "compute-bound":
             body = (f"Since \\(I = {tex(i)} \\ge {tex(float(ridge))}\\), the compute roof binds: "
                     f"\\[\\min({tex(peak)}, {tex(float(mem_roof))}) = {tex(answers[0].value)}\\ \\text{{TFLOP/s}}\\] "
-                    "compute-bound (1). More bandwidth would not help; only faster math (or less of it) would.")
+                    "compute-bound. More bandwidth would not help; only faster math (or less of it) would.")
         else:
             body = (f"Since \\(I = {tex(i)} < {tex(float(ridge))}\\), the memory roof binds: "
                     f"\\[\\min({tex(peak)}, {tex(float(mem_roof))}) = {tex(answers[0].value)}\\ \\text{{TFLOP/s}}\\] "
-                    f"memory-bound (0): only {plain(answers[0].value / peak * 100, 3)}% of the peak. "
+                    f"memory-bound: only {plain(answers[0].value / peak * 100, 3)}% of the peak. "
                     "To go faster, raise the intensity (reuse data from cache or registers) or move fewer bytes.")
         return q, head + body
 
@@ -218,7 +262,7 @@ class Roofline(Generator):
         if _far(answers[0], v):
             out.append(Distractor(v, "I × bandwidth in GB/s gives GFLOP/s: divide by 1000 for TFLOP/s "
                                      "(and the result can never exceed the peak)"))
-        if not answers[1].value and _far(answers[0], peak):
+        if answers[1].value == "memory-bound" and _far(answers[0], peak):
             out.append(Distractor(peak, "the peak is only reachable above the ridge point; "
                                         "this kernel is limited by memory bandwidth"))
         return out
@@ -230,7 +274,8 @@ class Roofline(Generator):
         t_memory = flops / _exact(p["intensity"]) / (_exact(p["bandwidth_gbs"]) * 10**9)
         t = max(t_compute, t_memory)
         assert_close("F / max(t_compute, t_memory)", answers[0].value, float(flops / t / 10**12), rtol=1e-12)
-        assert_equal("t_compute ≥ t_memory", answers[1].value, int(t_compute >= t_memory))
+        assert_equal("t_compute ≥ t_memory", answers[1].value,
+                     "compute-bound" if t_compute >= t_memory else "memory-bound")
 
 
 # -- peak FLOP/s ---------------------------------------------------------------------------------
@@ -251,6 +296,8 @@ _CHIPS = (
     _Chip("V100 SXM2", 80, 1530, 1024, 125),
     _Chip("A10", 72, 1695, 1024, 125),
     _Chip("L4", 58, 2040, 1024, 121),
+    # B200: 148 SMs and 2.25 PFLOP/s dense BF16 (NVIDIA HGX B200); the clock is the one that peak implies.
+    _Chip("B200", B200.n_sms, B200.tensor_clock_mhz, B200.dense_bf16_flops_per_clock_per_sm, 2250),
 )
 
 
@@ -269,7 +316,7 @@ class PeakFlops(Generator):
     """
 
     id = "gpu.peak_flops"
-    version = 1
+    version = 2
     title = "What is the peak dense TFLOP/s of this GPU?"
     tags = ("hardware",)
     params = (
@@ -294,7 +341,7 @@ class PeakFlops(Generator):
         return p["n_sms"] * _exact(p["clock_mhz"]) * 10**6 * p["flops_per_clock_per_sm"] / Fraction(10**12)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("peak", float(self._tflops(p)), "TFLOP/s", RTOL)]
+        return [Answer("peak", float(self._tflops(p)), "TFLOP/s")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, clk, r = p["n_sms"], p["clock_mhz"], p["flops_per_clock_per_sm"]
@@ -337,6 +384,9 @@ _MEMORIES = (
     ("A100 80 GB (HBM2e)", A100_80GB.hbm_bus_width_bits, A100_80GB.hbm_gbps_per_pin, A100_80GB.hbm_gbs),
     ("H100 SXM (HBM3)", H100_SXM.hbm_bus_width_bits, H100_SXM.hbm_gbps_per_pin, H100_SXM.hbm_gbs),
     ("V100 (HBM2)", 4096, 1.752, 900.0),
+    ("H200 (HBM3e)", H200_SXM.hbm_bus_width_bits, H200_SXM.hbm_gbps_per_pin, H200_SXM.hbm_gbs),
+    ("B200 (HBM3e)", B200.hbm_bus_width_bits, B200.hbm_gbps_per_pin, B200.hbm_gbs),
+    ("MI300X (HBM3)", MI300X.hbm_bus_width_bits, MI300X.hbm_gbps_per_pin, MI300X.hbm_gbs),
 )
 
 
@@ -347,7 +397,7 @@ class HbmBandwidth(Generator):
     """
 
     id = "gpu.hbm_bandwidth"
-    version = 1
+    version = 2
     title = "What is the peak bandwidth of this memory bus?"
     tags = ("hardware", "memory")
     params = (
@@ -376,7 +426,7 @@ class HbmBandwidth(Generator):
         return Fraction(p["bus_width_bits"], 8) * _exact(p["gbps_per_pin"])
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("bandwidth", _num(self._gbs(p)), "GB/s", RTOL)]
+        return [Answer("bandwidth", _num(self._gbs(p)), "GB/s")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         bits, rate = p["bus_width_bits"], p["gbps_per_pin"]
@@ -486,6 +536,10 @@ _SMALL_SMEM_KIB = (1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 64)
 _LARGE_SMEM_KIB = (72, 80, 96, 100, 128, 160)
 
 
+_WHOLE_BLOCKS = precision.exact(why="a count of whole resident blocks: the misconceptions give neighbouring "
+                                      "counts (one block more or fewer)")
+
+
 class Occupancy(Generator):
     """Blocks per SM and occupancy by the ``cuda_occupancy.h`` rules (warps, blocks, registers, shared memory).
 
@@ -495,6 +549,7 @@ class Occupancy(Generator):
 
     id = "gpu.occupancy"
     version = 1
+    form = ("arch",)
     title = "How many blocks fit per SM, and at what occupancy?"
     tags = ("cuda", "occupancy")
     params = (
@@ -551,8 +606,8 @@ class Occupancy(Generator):
     def solve(self, p: Params) -> list[Answer]:
         occ = self._occ(p)
         arch = ARCHS[p["arch"]]
-        return [Answer("blocks per SM", occ.blocks, "blocks", EXACT),
-                Answer("occupancy", float(Fraction(occ.blocks * occ.warps, arch.max_warps_per_sm)), None, RTOL)]
+        return [Answer("per SM", occ.blocks, "blocks", _WHOLE_BLOCKS),
+                Answer("occupancy", float(Fraction(occ.blocks * occ.warps, arch.max_warps_per_sm)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         arch = ARCHS[p["arch"]]
@@ -658,6 +713,10 @@ SECTOR = 32
 WARP = 32
 
 
+_WHOLE_SECTORS = precision.exact(why="a count of whole 32 B sectors: the misconceptions (ignoring the offset) "
+                                       "are off by one sector")
+
+
 class Coalescing(Generator):
     """32 B sectors touched by one warp's strided load, and the fraction of fetched bytes used.
 
@@ -666,6 +725,7 @@ class Coalescing(Generator):
 
     id = "gpu.coalescing"
     version = 1
+    form = ("bytes_per_value",)
     title = "How many 32 B sectors does one warp's strided load touch?"
     tags = ("cuda", "memory")
     params = (
@@ -690,8 +750,8 @@ class Coalescing(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         n = self._sectors(p)
-        return [Answer("sectors", n, "sectors", EXACT),
-                Answer("efficiency", float(Fraction(WARP * p["bytes_per_value"], SECTOR * n)), None, RTOL)]
+        return [Answer("one load", n, "sectors", _WHOLE_SECTORS),
+                Answer("efficiency", float(Fraction(WARP * p["bytes_per_value"], SECTOR * n)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         s, b, o = p["stride"], p["bytes_per_value"], p["offset"]
@@ -754,6 +814,7 @@ class TilingTraffic(Generator):
 
     id = "gpu.tiling_traffic"
     version = 1
+    form = ("bytes_per_value",)
     title = "How many global-memory bytes does a T×T-tiled n×n matmul read for A and B?"
     tags = ("cuda", "memory", "matmul")
     params = (
@@ -776,8 +837,8 @@ class TilingTraffic(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         n, t, b = p["n"], p["tile"], p["bytes_per_value"]
-        return [Answer("bytes read", 2 * n**3 * b // t, "B", EXACT),
-                Answer("intensity", _num(Fraction(t, b)), "FLOP/byte", EXACT)]
+        return [Answer("bytes read", 2 * n**3 * b // t, "B"),
+                Answer("intensity", _num(Fraction(t, b)), "FLOP/byte")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, t, b = p["n"], p["tile"], p["bytes_per_value"]
@@ -832,21 +893,19 @@ class CriticalBatchSize(Generator):
     """
 
     id = "gpu.critical_batch_size"
-    version = 1
+    version = 2
+    form = ("bytes_per_weight",)
     title = "From what batch size is a weight-bound matmul y = xW compute-bound?"
     tags = ("roofline", "inference")
     params = (
-        Param("peak_tflops", "float", "peak compute, TFLOP/s", lo=10, hi=2000, min=0, min_open=True),
-        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=100, hi=8000, min=0, min_open=True),
+        Param("peak_tflops", "float", "peak compute, TFLOP/s", lo=10, hi=3000, min=0, min_open=True),
+        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=100, hi=10000, min=0, min_open=True),
         Param("bytes_per_weight", "float", "bytes per weight (0.5 INT4, 1 FP8/INT8, 2 BF16)", choices=(0.5, 1, 2)),
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         for _ in range(100):
-            if rng.bernoulli(0.35):
-                peak, bw = _table_device_numbers(rng)
-            else:
-                peak, bw = rng.nice(50, 2000, 3), rng.nice(500, 8000, 3)
+            peak, bw = _table_device_numbers(rng)
             p = {"peak_tflops": peak, "bandwidth_gbs": bw, "bytes_per_weight": rng.choice([0.5, 1, 2, 2])}
             p.update(fixed)
             if len(fixed) == 3 or 4 <= self._bstar(p) <= 400:
@@ -855,8 +914,11 @@ class CriticalBatchSize(Generator):
             return p
         raise DrawError("gpu.critical_batch_size: no interesting batch size in 100 tries")
 
+    def plausible(self, p: Params) -> list[str]:
+        return _hardware_plausible(p["peak_tflops"], p["bandwidth_gbs"])
+
     def validate(self, p: Params) -> None:
-        fix = "use values closer to real GPUs (peak_tflops 10–2000, bandwidth_gbs 100–8000)"
+        fix = "use values closer to real GPUs (peak_tflops 10–3000, bandwidth_gbs 100–10000)"
         _require_range("the ridge point peak/bandwidth", self._ridge(p), fix)
         _require_range("the critical batch size", self._bstar(p), fix)
 
@@ -868,7 +930,7 @@ class CriticalBatchSize(Generator):
         return self._ridge(p) * _exact(p["bytes_per_weight"]) / 2
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("critical batch", float(self._bstar(p)), "tokens", Tolerance(rtol=0.02))]
+        return [Answer("B*", float(self._bstar(p)), "tokens")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         peak, bw, b = p["peak_tflops"], p["bandwidth_gbs"], p["bytes_per_weight"]
@@ -876,7 +938,7 @@ class CriticalBatchSize(Generator):
         q = (f"A layer computes \\(y = xW\\) for a batch of \\(B\\) tokens, "
              f"\\(x \\in \\mathbb{{R}}^{{B \\times d}}\\), with a \\(d \\times d\\) weight matrix stored in "
              f"{_dtype(b)} ({plain(b)} B per weight) and \\(d\\) large (much larger than \\(B\\), so the weights "
-             f"dominate the bytes moved). The GPU peaks at \\({tex(peak)}\\) TFLOP/s "
+             f"dominate the bytes moved). The GPU{_chip_name(peak, bw)} peaks at \\({tex(peak)}\\) TFLOP/s "
              f"with \\({tex(bw)}\\) GB/s of memory bandwidth. From what batch size \\(B\\) (tokens) does the layer "
              "become compute-bound? Count one multiply-add as 2 FLOP.")
         s = (f"FLOPs: \\(2Bd^2\\). Bytes: about \\({plain(b)} d^2\\) for the weights, so the intensity is "

@@ -15,7 +15,7 @@ from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import exact_decimal as _exact
-from quizgen.model import RTOL, Answer, Distractor, Value
+from quizgen.model import Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
@@ -30,6 +30,26 @@ def _far(answer: Answer, value: Value) -> bool:
     from quizgen.grading import accepts
 
     return not accepts(answer, value)
+
+
+def _sqrt(x: Fraction) -> float:
+    """√x, exact when x is the square of a fraction (√(0.3² + 0.4²) is 0.5, not 0.5000000000000001)."""
+    num, den = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    if num * num == x.numerator and den * den == x.denominator:
+        return num / den
+    return math.sqrt(x)
+
+
+def _nth_root(x: Fraction, n: int) -> Fraction | None:
+    """The exact n-th root of a positive fraction, or None when it is irrational."""
+    roots = []
+    for part in (x.numerator, x.denominator):
+        r = round(math.exp(math.log(part) / n)) if part.bit_length() < 1000 else 0
+        r = next((c for c in (r - 1, r, r + 1) if c > 0 and c**n == part), 0)
+        if not r:
+            return None
+        roots.append(r)
+    return Fraction(roots[0], roots[1])
 
 
 def _clean(x: float) -> float:
@@ -185,7 +205,7 @@ class KlGaussian(Generator):
         return _kl_normal(a[0], a[1], b[0], b[1])
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("KL(P‖Q)", self._kl(p), "nats", RTOL)]
+        return [Answer("KL(P‖Q)", self._kl(p), "nats")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         mp, sp, mq, sq = p["mu_p"], p["sigma_p"], p["mu_q"], p["sigma_q"]
@@ -294,7 +314,7 @@ class KlCategorical(Generator):
         return math.fsum(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("KL(p‖q)", self._kl(p), "nats", RTOL)]
+        return [Answer("KL(p‖q)", self._kl(p), "nats")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         pp, qq = p["p"], p["q"]
@@ -374,7 +394,7 @@ class Entropy(Generator):
         return -math.fsum(float(x) * math.log2(x) for x in _normalized("p", p["p"]) if x > 0)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("H(p)", self._bits(p) + 0.0, "bits", RTOL)]
+        return [Answer("H(p)", self._bits(p) + 0.0, "bits")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         pp = p["p"]
@@ -410,7 +430,7 @@ class CrossEntropy(Generator):
     """
 
     id = "info.cross_entropy"
-    version = 1
+    version = 2
     title = "What are the loss and perplexity, given the probability on each correct token?"
     tags = ("cross-entropy", "llm")
     params = (Param("probs", "floats", "probability the model gave each correct token", lo=0.01, hi=0.99, min=0,
@@ -431,10 +451,19 @@ class CrossEntropy(Generator):
     @staticmethod
     def _values(probs: Sequence[float]) -> list[float]:
         nats = math.fsum(-math.log(x) for x in probs) / len(probs)
-        return [nats + 0.0, math.exp(nats), nats / LN2 + 0.0]
+        out = [nats + 0.0, math.exp(nats), nats / LN2 + 0.0]
+        # Exact where exact: a geometric mean that is a fraction gives the perplexity exactly (8, not
+        # 7.999999999999998), and a power of two gives the bits exactly.
+        gm = _nth_root(math.prod((_exact(x) for x in probs), start=Fraction(1)), len(probs))
+        if gm is not None:
+            out[1] = float(1 / gm)
+            ppl = 1 / gm
+            if ppl.numerator & (ppl.numerator - 1) == 0 and ppl.denominator == 1:
+                out[2] = float(ppl.numerator.bit_length() - 1)
+        return out
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("[nats/token, perplexity, bits/token]", self._values(p["probs"]), None, RTOL)]
+        return [Answer("[nats/token, perplexity, bits/token]", self._values(p["probs"]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         probs = p["probs"]
@@ -486,7 +515,7 @@ class WassersteinGaussian(Generator):
     """
 
     id = "info.wasserstein_gaussian"
-    version = 1
+    version = 2
     title = "What is the 2-Wasserstein distance between N(μ₁, σ₁²) and N(μ₂, σ₂²)?"
     tags = ("wasserstein", "gaussian")
     params = (
@@ -499,7 +528,9 @@ class WassersteinGaussian(Generator):
             p = {"mu_1": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_1": rng.nice(0.1, 5, 2),
                  "mu_2": _clean(rng.nice_uniform(-5, 5, 1)), "sigma_2": rng.nice(0.1, 5, 2)}
             p.update(fixed)
-            if len(fixed) == 4 or (_finite(self._w2, p) and self._w2(p) >= 0.05):
+            # every misconception visibly wrong at 3 s.f. (equal spreads would make "only the means" right)
+            if len(fixed) == 4 or (_finite(self._w2, p) and self._w2(p) >= 0.05
+                                   and len(self.distractors(p, self.solve(p))) == 3):
                 return p
         if fixed:
             return p
@@ -516,10 +547,10 @@ class WassersteinGaussian(Generator):
     def _w2(p: Params) -> float:
         d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
         d_sigma = _exact(p["sigma_1"]) - _exact(p["sigma_2"])
-        return math.sqrt(d_mu**2 + d_sigma**2)
+        return _sqrt(d_mu**2 + d_sigma**2)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("W₂", self._w2(p), None, RTOL)]
+        return [Answer("W₂", self._w2(p))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         m1, s1, m2, s2 = p["mu_1"], p["sigma_1"], p["mu_2"], p["sigma_2"]
@@ -621,7 +652,7 @@ class Mmd(Generator):
                              "use points within about ±1e100 and h of about their spread")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("[biased MMD², unbiased MMD²]", _mmd2(p["x"], p["y"], p["bandwidth"]), None, RTOL)]
+        return [Answer("[biased MMD², unbiased MMD²]", _mmd2(p["x"], p["y"], p["bandwidth"]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x, y, h = p["x"], p["y"], p["bandwidth"]

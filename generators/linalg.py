@@ -16,7 +16,7 @@ from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import keep_wrong
-from quizgen.model import RTOL, Answer, Distractor, Tolerance
+from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import tex
 from quizgen.rng import Rng
@@ -401,7 +401,7 @@ class ConditionNumber(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         s = sigmas(p["matrix"])
-        return [Answer("κ₂(A)", s[0] / s[-1], None, RTOL)]
+        return [Answer("κ₂(A)", s[0] / s[-1])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a = p["matrix"]
@@ -466,7 +466,7 @@ class NormalEquationsCondition(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         s = sigmas(p["matrix"])  # never form AᵀA in floats: its small eigenvalues lose digits
-        return [Answer("κ₂(AᵀA)", (s[0] / s[-1]) ** 2, None, RTOL)]
+        return [Answer("κ₂(AᵀA)", (s[0] / s[-1]) ** 2)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a = p["matrix"]
@@ -653,7 +653,8 @@ class FactorizationFlops(Generator):
     """
 
     id = "linalg.factorization_flops"
-    version = 1
+    version = 2
+    form = ("method",)
     title = "What is the leading-order FLOP count of this factorization?"
     tags = ("flops", "factorization")
     METHODS = ("lu", "cholesky", "qr_householder")
@@ -685,7 +686,8 @@ class FactorizationFlops(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         f = factor_flops(p["method"], p.get("m", p["n"]), p["n"])
-        return [Answer("FLOPs", round(f), "FLOP", Tolerance(rtol=0.01))]
+        # leading order only: 3 significant figures (the n² terms sit far below them for n ≥ 100)
+        return [Answer("cost", round(f), "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         method, n = p["method"], p["n"]
@@ -738,6 +740,10 @@ class FactorizationFlops(Generator):
 # -- pseudoinverse ------------------------------------------------------------------------
 
 
+PINV_SHAPES = ("3x2", "2x3")
+_PINV_SHAPE = {"3x2": (3, 2), "2x3": (2, 3)}
+
+
 class Pseudoinverse(Generator):
     """The minimum-norm least-squares solution x = A⁺b, often for a rank-deficient A.
 
@@ -745,42 +751,57 @@ class Pseudoinverse(Generator):
     """
 
     id = "linalg.pseudoinverse"
-    version = 1
+    version = 2
     title = "What is x = A⁺b, the minimum-norm least-squares solution?"
     tags = ("pseudoinverse", "least-squares")
     params = (
         Param("matrix", "matrix", "the matrix A", lo=-9, hi=9, len_lo=2, len_hi=3, min_len=1, max_len=8),
         Param("b", "floats", "the right-hand side b (one entry per row of A)", lo=-9, hi=9, len_lo=2, len_hi=3,
               min_len=1, max_len=8),
+        Param("shape", "str", "rows×columns of A: 3x2 (tall) or 2x3 (wide); follows from matrix when given",
+              choices=PINV_SHAPES, optional=True),
+        Param("rank", "int", "the rank of A: 1 (rank-deficient) or 2 (full); follows from matrix when given",
+              lo=1, hi=2, min=1, max=8, optional=True),
     )
+    # Versions of one question keep the shape (the length of x) and the rank (the case: full rank or not).
+    form = ("shape", "rank")
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         if "matrix" in fixed:
             a = fixed["matrix"]
         else:
-            rows, cols = rng.choice(((3, 2), (2, 3)))
+            rows, cols = _PINV_SHAPE[fixed["shape"]] if "shape" in fixed else rng.choice(((3, 2), (2, 3)))
+            want = fixed.get("rank")
             for _ in range(200):
-                if rng.bernoulli(0.6):  # rank 1: an outer product u vᵀ
+                if (want == 1) if want else rng.bernoulli(0.6):  # rank 1: an outer product u vᵀ
                     u = [rng.integer(-3, 3) for _ in range(rows)]
                     v = [rng.integer(-3, 3) for _ in range(cols)]
                     a = [[ui * vj for vj in v] for ui in u]
                 else:
                     a = _int_matrix(rng, rows, cols, -5, 5)
-                if rank(fmat(a)) >= 1 and all(any(row) for row in transpose(fmat(a))):
+                if rank(fmat(a)) >= 1 and all(any(row) for row in transpose(fmat(a))) and \
+                        (want is None or rank(fmat(a)) == want):
                     break
             else:
                 raise DrawError("pseudoinverse: no usable matrix in 200 tries")
+        kind = {"shape": f"{len(a)}x{len(a[0])}", "rank": rank(fmat(a))}
+        if f"{len(a)}x{len(a[0])}" not in PINV_SHAPES:
+            del kind["shape"]  # another shape of the user's: validate() checks a shape given with it
         if "b" in fixed:
-            return {"matrix": a, "b": fixed["b"]}
+            return {"matrix": a, "b": fixed["b"], **kind}
         b = [rng.integer(-9, 9) for _ in range(len(a))]
         if not any(b):
             b[0] = rng.choice((-1, 1)) * rng.integer(1, 9)
-        return {"matrix": a, "b": b}
+        return {"matrix": a, "b": b, **kind}
 
     def validate(self, p: Params) -> None:
         a, b = p["matrix"], p["b"]
         if len(a[0]) > 8:
             raise ParamError(f"matrix must have at most 8 columns (got {len(a[0])})")
+        if "shape" in p and p["shape"] != f"{len(a)}x{len(a[0])}":
+            raise ParamError(f"shape must be the matrix's, {len(a)}x{len(a[0])} (got shape={p['shape']}); drop shape")
+        if "rank" in p and p["rank"] != rank(fmat(a)):
+            raise ParamError(f"rank must be the matrix's rank, {rank(fmat(a))} (got rank={p['rank']}); drop rank")
         if len(b) != len(a):
             raise ParamError(f"b must have one entry per row of the matrix ({len(a)}) (got {len(b)} entries)")
         _, x = self._exact(p)
@@ -796,7 +817,7 @@ class Pseudoinverse(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         _, x = self._exact(p)
-        return [Answer("x = A⁺b", [float(v) for v in x], None, RTOL)]
+        return [Answer("x = A⁺b", [float(v) for v in x])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, b = p["matrix"], p["b"]
@@ -898,7 +919,7 @@ class LowrankError(Generator):
         s = sigmas(p["matrix"])
         k = p["k"]
         tail = s[k:]
-        return [Answer("[Frobenius, spectral]", [math.sqrt(math.fsum(x * x for x in tail)), tail[0]], None, RTOL)]
+        return [Answer("[Frobenius, spectral]", [math.sqrt(math.fsum(x * x for x in tail)), tail[0]])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, k = p["matrix"], p["k"]
@@ -974,7 +995,7 @@ class DetExp(Generator):
     def solve(self, p: Params) -> list[Answer]:
         a = p["matrix"]
         tr = sum(Fraction(a[i][i]) for i in range(len(a)))
-        return [Answer("det(exp A)", _exp(tr), None, RTOL)]
+        return [Answer("det(exp A)", _exp(tr))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a = p["matrix"]

@@ -11,22 +11,48 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from quizgen import precision
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.crosscheck import torch_flops
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _exact
+from quizgen.gentools import exact_decimal
 from quizgen.gentools import keep_wrong as _keep_wrong
-from quizgen.model import EXACT, RTOL, Answer, Distractor
+from quizgen.hardware import DATACENTER, DEVICES, Device, draw_numbers, exact_entry, near_peak, table_numbers
+from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
 
 SECONDS_PER_DAY = 86400
-REAL_PEAKS = (125.0, 275.0, 312.0, 459.0, 989.0)
-"""Dense BF16/FP16 TFLOP/s: V100, TPU v4, A100, TPU v5p, H100 SXM (sparse figures are 2× these)."""
-REAL_BANDWIDTHS = (900.0, 1555.0, 2039.0, 3350.0, 4800.0, 8000.0)
-"""HBM GB/s: V100, A100 40 GB, A100 80 GB, H100 SXM, H200, B200."""
+
+# -- envelopes: what real runs, models and GPUs look like (issue 14) ---------------------------------
+TOKENS_PER_PARAM = (0.5, 40_000)
+"""Training tokens per parameter: from MT-NLG (530B params on 270B tokens, 0.5) to small over-trained
+models (SmolLM2-135M on 2T tokens ≈ 15,000; up to ~40,000); Chinchilla's optimum is 20."""
+MFU_RANGE = (0.05, 0.85)
+"""Model FLOPs utilization of real runs: a few % (small models, poor parallelism) to ~0.85 at best;
+PaLM 540B reached 0.46, Llama 3 405B 0.38–0.43."""
+RUN_DAYS = (15 / (24 * 60), 5 * 365.25)
+"""Training wall-clock: a 15-minute speed run to ~5 years (beyond that, hardware would be obsolete)."""
+KV_BYTES_PER_TOKEN_MAX = 2 * 96 * 96 * 128 * 2
+"""GPT-3 175B's KV cache per token at 16 bits (96 layers × 96 heads × 128 dims, K and V): ~4.7 MB, the
+largest of the families below (GQA models need far less)."""
+KV_TOTAL_MAX = 8 * 192 * 10**9
+"""A whole KV cache fits in one 8-GPU node's memory (8 × MI300X 192 GB = 1.5 TB)."""
+
+KV_FAMILIES: tuple[tuple[str, int, int, int, int], ...] = (
+    # (model, layers, query heads, KV heads, head dim), from each model's config.json on Hugging Face
+    ("GPT-3 13B", 40, 40, 40, 128), ("GPT-3 175B", 96, 96, 96, 128),
+    ("Llama 2 7B", 32, 32, 32, 128), ("Llama 2 70B", 80, 64, 8, 128), ("Llama 3 8B", 32, 32, 8, 128),
+    ("Llama 3.1 405B", 126, 128, 8, 128), ("Mistral 7B", 32, 32, 8, 128), ("Mixtral 8x22B", 56, 48, 8, 128),
+    ("Qwen2.5 0.5B", 24, 14, 2, 64), ("Qwen2.5 7B", 28, 28, 4, 128), ("Qwen2.5 72B", 80, 64, 8, 128),
+    ("Gemma 2B", 18, 8, 1, 256), ("Gemma 7B", 28, 16, 16, 256), ("Gemma 2 27B", 46, 32, 16, 128),
+)
+MODEL_SIZES = (0.494e9, 2.51e9, 7.24e9, 8.03e9, 27.2e9, 46.7e9, 70.6e9, 72.7e9, 141e9, 175e9, 405e9)
+"""Parameter counts of real models: Qwen2.5 0.5B, Gemma 2B, Mistral 7B, Llama 3 8B, Gemma 2 27B,
+Mixtral 8x7B, Llama 3 70B, Qwen2.5 72B, Mixtral 8x22B, GPT-3, Llama 3.1 405B."""
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -87,12 +113,34 @@ def _n_gpus(lo: float = 8, hi: float = 16384) -> Param:
     return Param("n_gpus", "int", "number of GPUs", lo=lo, hi=hi, min=1, max=1e9)
 
 
-def _peak() -> Param:
-    return Param("peak_tflops", "float", "dense peak per GPU, TFLOP/s", lo=100, hi=2000, min=0, min_open=True)
+def _peak(lo: float = 100) -> Param:
+    return Param("peak_tflops", "float", "dense peak per GPU, TFLOP/s", lo=lo, hi=3000, min=0, min_open=True)
 
 
 def _draw_peak(rng: Rng) -> float:
-    return rng.choice(REAL_PEAKS) if rng.bernoulli(0.7) else rng.nice(100, 2000, 2)
+    """A training accelerator's dense peak from the hardware table (or perturbed from one entry)."""
+    return draw_numbers(rng, DATACENTER)[0]
+
+
+def _sci(x: Fraction) -> str:
+    return f"{float(x):.3g}" if x < 10**300 else "over 1e300"
+
+
+def _tokens_per_param(p: Params) -> list[str]:
+    lo, hi = TOKENS_PER_PARAM
+    ratio = p["n_tokens"] / p["n_params"]
+    return [] if lo <= ratio <= hi else [f"{ratio:.3g} tokens per parameter (real runs: {lo:g} to {hi:,})"]
+
+
+def _mfu_ok(m: float) -> list[str]:
+    lo, hi = MFU_RANGE
+    return [] if lo <= m <= hi else [f"MFU {m:.3g} (real runs: {lo:g} to {hi:g})"]
+
+
+def _training_peak(peak: float) -> list[str]:
+    if near_peak(peak) is None:
+        return [f"a peak of {peak:g} TFLOP/s is no training accelerator in the hardware table (nor within 1.3×)"]
+    return []
 
 
 def _dtype_name(nbytes: int | float) -> str:
@@ -109,6 +157,34 @@ def _bytes_text(b: int | float) -> str:
     return f"{plain(b)} B"
 
 
+WIDTH_PER_LAYER = (30, 200)
+"""d_model / n_layers of real decoders: Qwen2.5 0.5B 896/24 ≈ 37, GPT-3 125M 768/12 = 64, Gemma 2 27B
+4608/46 ≈ 100, Llama 3 8B 4096/32 = 128, GPT-3 175B 12288/96 = 128, Llama 3.1 405B 16384/126 ≈ 130."""
+
+
+def _shape_ok(d: int, layers: int) -> list[str]:
+    lo, hi = WIDTH_PER_LAYER
+    if layers <= 2 or lo <= d / layers <= hi:  # tiny toy models are fine at any width
+        return []
+    return [f"width {d} over {layers} layers (d/L = {d / layers:.3g}; real decoders: {lo} to {hi})"]
+
+
+def _gpu_name(peak: float, bw: float) -> str:
+    """' (an H200 SXM 141 GB)' when the numbers are a table entry's, else ''."""
+    dev = exact_entry(peak, bw)
+    return f" ({'an' if dev.name[0] in 'AHLM' else 'a'} {dev.name})" if dev else ""
+
+
+def _near_devices(peak: float, bw: float, factor: float = 1.3) -> list[Device]:
+    """Table GPUs whose peak and bandwidth are both within ``factor`` of these."""
+    out = []
+    for dev in DEVICES:
+        p, b = table_numbers(dev)
+        if max(peak / p, p / peak) <= factor and max(bw / b, b / bw) <= factor:
+            out.append(dev)
+    return out
+
+
 # -- generators -------------------------------------------------------------------------------------
 class TrainingFlops(Generator):
     """Training compute of a dense transformer: C ≈ 6ND FLOP.
@@ -117,17 +193,26 @@ class TrainingFlops(Generator):
     """
 
     id = "llm.training_flops"
-    version = 1
+    version = 2
     title = "How many FLOPs does training N params on D tokens take?"
     tags = ("training", "scaling")
     params = (_n_params(), _n_tokens())
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        return {"n_params": _count(rng, 1e6, 1e12), "n_tokens": _count(rng, 1e9, 2e13)}
+        def make(r: Rng) -> Params:
+            n = _count(r, 1e7, 1e12)
+            # From under-trained (1 token/param) through Chinchilla (20) to over-trained (3000).
+            tokens = min(max(n * r.log_uniform(1, 3000), 1e9), 2e13)
+            return {"n_params": n, "n_tokens": int(float(f"{tokens:.2g}"))}
+
+        return _rejection(rng, fixed, make, lambda p: not self.plausible(p), self.id)
+
+    def plausible(self, p: Params) -> list[str]:
+        return _tokens_per_param(p)
 
     def solve(self, p: Params) -> list[Answer]:
         c = 6 * _frac(p["n_params"]) * _frac(p["n_tokens"])
-        return [Answer("C", _exact(c), "FLOP", RTOL)]
+        return [Answer("C", _exact(c), "FLOP")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, d, c = p["n_params"], p["n_tokens"], answers[0].value
@@ -177,7 +262,7 @@ class TrainingDays(Generator):
     """
 
     id = "llm.training_days"
-    version = 1
+    version = 2
     title = "How many days does training take on G GPUs?"
     tags = ("training", "scaling", "mfu")
     params = (
@@ -197,7 +282,14 @@ class TrainingDays(Generator):
                     "n_gpus": r.power_of_two(8, 16384, half=True), "peak_tflops": _draw_peak(r),
                     "mfu": r.nice_uniform(0.2, 0.6, 2)}
 
-        return _rejection(rng, fixed, make, lambda p: 1 <= self._days(p) <= 365, self.id)
+        return _rejection(rng, fixed, make, lambda p: 1 <= self._days(p) <= 365 and not self.plausible(p), self.id)
+
+    def plausible(self, p: Params) -> list[str]:
+        days = float(self._days(p))
+        bad = _tokens_per_param(p) + _mfu_ok(p["mfu"]) + _training_peak(p["peak_tflops"])
+        if not RUN_DAYS[0] <= days <= RUN_DAYS[1]:
+            bad.append(f"a run of {days:.3g} days (real runs: 15 minutes to ~5 years)")
+        return bad
 
     @staticmethod
     def _days(p: Params) -> Fraction:
@@ -206,7 +298,7 @@ class TrainingDays(Generator):
         return flops / rate / SECONDS_PER_DAY
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("time", float(self._days(p)), "days", RTOL)]
+        return [Answer("time", float(self._days(p)), "days")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, d, g, peak, mfu = (p[k] for k in ("n_params", "n_tokens", "n_gpus", "peak_tflops", "mfu"))
@@ -247,13 +339,13 @@ class KvCacheBytes(Generator):
     """
 
     id = "llm.kv_cache_bytes"
-    version = 1
+    version = 2
     title = "How many bytes does the KV cache hold?"
     tags = ("inference", "memory", "attention")
     params = (
         Param("n_layers", "int", "transformer layers L", lo=12, hi=128, min=1),
         Param("n_kv_heads", "int", "key/value heads (fewer than query heads with GQA/MQA)", lo=1, hi=128, min=1),
-        Param("head_dim", "int", "dimension per head (drawn from 64, 80, 96, 128, 256)", lo=64, hi=256, min=1),
+        Param("head_dim", "int", "dimension per head (drawn from real models: 64, 128, 256)", lo=64, hi=256, min=1),
         Param("seq_len", "int", "cached tokens per sequence", lo=512, hi=131072, min=1),
         Param("batch", "int", "sequences in the batch", lo=1, hi=256, min=1),
         Param("bytes_per_value", "float", "bytes per cached number (drawn from 1, 2, 4; 0.5 for 4-bit)",
@@ -262,7 +354,35 @@ class KvCacheBytes(Generator):
               lo=1, hi=128, min=1),
     )
 
+    form = ("bytes_per_value",)
+
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        shape_keys = ("n_layers", "n_heads", "n_kv_heads", "head_dim")
+        fits = [f for f in KV_FAMILIES if all(fixed.get(k, v) == v for k, v in zip(shape_keys, f[1:], strict=True))]
+
+        def make(r: Rng) -> Params:
+            # Shapes of real model families; only user-fixed shapes that no family has fall back
+            # to a free draw.
+            shape = (dict(zip(shape_keys, r.choice(fits)[1:], strict=True)) if fits
+                     else self._free_shape(r, fixed))
+            return {**shape, "seq_len": r.power_of_two(512, 131072),
+                    "batch": r.power_of_two(1, 256) if r.bernoulli(0.8) else r.integer(1, 256),
+                    "bytes_per_value": r.choice([1, 2, 2, 2, 4])}
+
+        return _rejection(rng, fixed, make, lambda p: not self.plausible(p), self.id)
+
+    def plausible(self, p: Params) -> list[str]:
+        per_token = 2 * p["n_layers"] * p["n_kv_heads"] * p["head_dim"] * _frac(p["bytes_per_value"])
+        total = per_token * p["seq_len"] * p["batch"]
+        bad = []
+        if per_token > KV_BYTES_PER_TOKEN_MAX:
+            bad.append(f"{_sci(per_token)} B of KV cache per token (GPT-3 175B at 16 bits: 4.7 MB)")
+        if total > KV_TOTAL_MAX:
+            bad.append(f"a {_sci(total)} B KV cache (more than one 8-GPU node holds, 1.5 TB)")
+        return bad
+
+    @staticmethod
+    def _free_shape(rng: Rng, fixed: Mapping[str, Any]) -> Params:
         nq = fixed.get("n_heads")
         if "n_kv_heads" in fixed:
             kv = fixed["n_kv_heads"]
@@ -272,12 +392,8 @@ class KvCacheBytes(Generator):
             kv = rng.choice([1, 2, 4, 8, 8, 8, 16, 32, 64])
         if nq is None:
             nq = kv * rng.choice([g for g in (1, 2, 4, 8) if kv * g <= 128] or [1])
-        return {"n_layers": rng.choice([12, 16, 24, 28, 32, 40, 48, 60, 64, 80, 96, 126, 128]),
-                "n_kv_heads": kv, "n_heads": nq,
-                "head_dim": rng.choice([64, 80, 96, 128, 128, 128, 256]),
-                "seq_len": rng.power_of_two(512, 131072),
-                "batch": rng.power_of_two(1, 256) if rng.bernoulli(0.8) else rng.integer(1, 256),
-                "bytes_per_value": rng.choice([1, 2, 2, 2, 4])}
+        return {"n_layers": rng.choice([16, 24, 28, 32, 40, 48, 60, 64, 80, 96, 126]),
+                "n_kv_heads": kv, "n_heads": nq, "head_dim": rng.choice([64, 128, 128, 128, 256])}
 
     def validate(self, p: Params) -> None:
         # The larger of the answer and the query-heads distractor must stay a finite float.
@@ -290,15 +406,18 @@ class KvCacheBytes(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         n = 2 * p["n_layers"] * p["n_kv_heads"] * p["head_dim"] * p["seq_len"] * p["batch"]
-        return [Answer("KV cache", _exact(n * _frac(p["bytes_per_value"])), "B", EXACT)]
+        return [Answer("KV cache", _exact(n * _frac(p["bytes_per_value"])), "B")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         lay, h, dh, s, b, nb, nq = (p[k] for k in ("n_layers", "n_kv_heads", "head_dim", "seq_len", "batch",
                                                     "bytes_per_value", "n_heads"))
-        heads = (f"{nq} query heads and {h} key/value heads (grouped-query attention)" if nq != h
+        heads = (f"{nq} query heads and {h} key/value head{'s' if h != 1 else ''} "
+                 f"({'multi-query' if h == 1 else 'grouped-query'} attention)" if nq != h
                  else f"{h} attention heads (no grouping: every head has its own keys and values)")
         v = answers[0].value
-        q = (f"A decoder with {lay} layers has {heads} of dimension {dh}. It serves a batch of {plain(b)} "
+        family = next((f[0] for f in KV_FAMILIES if f[1:] == (lay, nq, h, dh)), None)
+        shaped = f" (the attention shape of {family})" if family else ""
+        q = (f"A decoder with {lay} layers has {heads} of dimension {dh}{shaped}. It serves a batch of {plain(b)} "
              f"sequence{'s' if b != 1 else ''} of {plain(s)} tokens, caching keys and values as {_dtype_name(nb)} "
              "numbers. How many bytes does the KV cache hold?")
         s_ = ("Every layer stores one key vector and one value vector per KV head per cached token: "
@@ -349,8 +468,14 @@ class Chinchilla(Generator):
         return {"compute": rng.nice(1e18, 1e26, 2)}
 
     def solve(self, p: Params) -> list[Answer]:
+        # Exact when C/120 is a perfect square (C = 4.8e20 gives N = 2e9 exactly), else the float root.
+        sq = exact_decimal(p["compute"]) / 120
+        root = math.isqrt(sq.numerator), math.isqrt(sq.denominator)
+        if root[0] ** 2 == sq.numerator and root[1] ** 2 == sq.denominator:
+            n_exact = Fraction(*root)
+            return [Answer("N", _exact(n_exact), "params"), Answer("D", _exact(20 * n_exact), "tokens")]
         n = math.sqrt(p["compute"] / 120)
-        return [Answer("N", n, "params", RTOL), Answer("D", 20 * n, "tokens", RTOL)]
+        return [Answer("N", n, "params"), Answer("D", 20 * n, "tokens")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         c = p["compute"]
@@ -380,6 +505,10 @@ class Chinchilla(Generator):
         assert_close("D = 20N", answers[1].value, 20 * n, rtol=1e-9)
 
 
+_PARAMS_4SF = precision.sig(4, why="counting the tied embedding twice adds V·d, under 0.5% of a large model: "
+                                  "at 3 figures that mistake would pass")
+
+
 class ParamCount(Generator):
     """Parameters of a GPT-style decoder: 12·L·d² + V·d.
 
@@ -387,7 +516,7 @@ class ParamCount(Generator):
     """
 
     id = "llm.param_count"
-    version = 1
+    version = 2
     title = "How many params does a GPT-style decoder have?"
     tags = ("architecture", "params")
     params = (
@@ -400,7 +529,12 @@ class ParamCount(Generator):
         d = rng.power_of_two(256, 16384, half=True) if rng.bernoulli(0.6) else 64 * rng.integer(4, 256)
         vocab = (rng.choice([32000, 32768, 50257, 50304, 65536, 100277, 128256, 151936, 256000])
                  if rng.bernoulli(0.7) else rng.integer(32000, 256000))
-        return {"n_layers": rng.integer(2, 128), "d_model": d, "vocab": vocab}
+        # Depth from the width at a real family's ratio d/L (see WIDTH_PER_LAYER).
+        lay = fixed.get("n_layers", min(128, max(2, round(d / rng.uniform(40, 180)))))
+        return {"n_layers": lay, "d_model": d, "vocab": vocab}
+
+    def plausible(self, p: Params) -> list[str]:
+        return _shape_ok(p["d_model"], p["n_layers"])
 
     def validate(self, p: Params) -> None:
         lay, d, v = p["n_layers"], p["d_model"], p["vocab"]
@@ -408,7 +542,7 @@ class ParamCount(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         lay, d, v = p["n_layers"], p["d_model"], p["vocab"]
-        return [Answer("params", 12 * lay * d * d + v * d, "params", RTOL)]
+        return [Answer("N", 12 * lay * d * d + v * d, "params", _PARAMS_4SF)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         lay, d, v = p["n_layers"], p["d_model"], p["vocab"]
@@ -449,6 +583,7 @@ class ForwardFlopsPerToken(Generator):
 
     id = "llm.forward_flops_per_token"
     version = 1
+    form = ("causal",)
     title = "How many forward FLOPs per token at context s?"
     tags = ("inference", "attention", "flops")
     params = (
@@ -461,7 +596,7 @@ class ForwardFlopsPerToken(Generator):
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         d = fixed.get("d_model", rng.power_of_two(512, 16384, half=True))
-        lay = fixed.get("n_layers", min(128, max(2, round(d / rng.uniform(60, 180)))))
+        lay = fixed.get("n_layers", min(128, max(2, round(d / rng.uniform(60, 180)))))  # see WIDTH_PER_LAYER
         vocab = rng.choice([32000, 50257, 128256])
         # At most the declared maximum of n_params (user-fixed sizes can imply more).
         n = min(int(float(f"{12 * lay * d * d + vocab * d:.3g}")), 10**18)
@@ -472,13 +607,16 @@ class ForwardFlopsPerToken(Generator):
         _require_sane(Fraction(4 * p["n_params"] + 4 * p["n_layers"] * p["seq_len"] * p["d_model"]),
                       "the FLOP count per token", "use realistic sizes")
 
+    def plausible(self, p: Params) -> list[str]:
+        return _shape_ok(p["d_model"], p["n_layers"])
+
     @staticmethod
     def _flops(p: Params) -> int:
         per_pos = 2 if p["causal"] else 4
         return 2 * p["n_params"] + per_pos * p["n_layers"] * p["seq_len"] * p["d_model"]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("forward", self._flops(p), "FLOP/token", RTOL)]
+        return [Answer("forward", self._flops(p), "FLOP/token")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, lay, d, s, causal = (p[k] for k in ("n_params", "n_layers", "d_model", "seq_len", "causal"))
@@ -567,7 +705,7 @@ class Mfu(Generator):
     """
 
     id = "llm.mfu"
-    version = 1
+    version = 2
     title = "What MFU does this training throughput imply?"
     tags = ("training", "mfu")
     params = (
@@ -595,7 +733,10 @@ class Mfu(Generator):
         def ok(p: Params) -> bool:
             return 1 <= p["tokens_per_sec"] <= 1e11 and 0.2 <= self._mfu(p) <= 0.6
 
-        return _rejection(rng, fixed, make, ok, self.id)
+        return _rejection(rng, fixed, make, lambda p: ok(p) and not self.plausible(p), self.id)
+
+    def plausible(self, p: Params) -> list[str]:
+        return _mfu_ok(float(self._mfu(p))) + _training_peak(p["peak_tflops"])
 
     @staticmethod
     def _mfu(p: Params) -> Fraction:
@@ -610,7 +751,7 @@ class Mfu(Generator):
                              "more FLOP/s than the GPUs' peak; lower tokens_per_sec or raise n_gpus/peak_tflops")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("MFU", float(self._mfu(p)), None, RTOL)]
+        return [Answer("MFU", float(self._mfu(p)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, tps, g, peak, attn = (p[k] for k in ("n_params", "tokens_per_sec", "n_gpus", "peak_tflops",
@@ -664,6 +805,7 @@ class TrainingMemory(Generator):
 
     id = "llm.training_memory"
     version = 1
+    form = ("zero_stage",)
     title = "How many bytes per GPU for weights, grads and Adam states (mixed precision, ZeRO)?"
     tags = ("training", "memory", "zero")
     params = (
@@ -683,7 +825,7 @@ class TrainingMemory(Generator):
                 3: 16 * psi / nd}[p["zero_stage"]]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("memory per GPU", _exact(self._bytes(p)), "B", RTOL)]
+        return [Answer("memory per GPU", _exact(self._bytes(p)), "B")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         psi, nd, k = p["n_params"], p["n_gpus"], p["zero_stage"]
@@ -761,21 +903,38 @@ class DecodeLatency(Generator):
     """
 
     id = "llm.decode_latency"
-    version = 1
+    version = 2
     title = "What is the minimum time per token at batch 1?"
     tags = ("inference", "memory-bound", "roofline")
     params = (
         _n_params(lo=1e8, hi=4e11),
         Param("bytes_per_param", "float", "bytes per weight (drawn from 0.5, 1, 2)", lo=0.5, hi=2, min=0,
               min_open=True, max=8),
-        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=500, hi=8000, min=0, min_open=True),
-        _peak(),
+        Param("bandwidth_gbs", "float", "memory bandwidth, GB/s", lo=200, hi=10000, min=0, min_open=True),
+        _peak(lo=50),
     )
+    form = ("bytes_per_param",)
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        bw = rng.choice(REAL_BANDWIDTHS) if rng.bernoulli(0.7) else rng.nice(500, 8000, 2)
-        return {"n_params": _count(rng, 1e8, 4e11), "bytes_per_param": rng.choice([0.5, 1, 2, 2]),
-                "bandwidth_gbs": bw, "peak_tflops": _draw_peak(rng)}
+        def make(r: Rng) -> Params:
+            # One GPU of the hardware table (or perturbed from one entry), and a real model size or a
+            # log-uniform one; the weights must fit in that GPU's memory (see plausible).
+            peak, bw = draw_numbers(r, DEVICES)
+            n = int(r.choice(MODEL_SIZES)) if r.bernoulli(0.6) else _count(r, 1e8, 4e11)
+            return {"n_params": n, "bytes_per_param": r.choice([0.5, 1, 2, 2]), "bandwidth_gbs": bw,
+                    "peak_tflops": peak}
+
+        return _rejection(rng, fixed, make, lambda p: not self.plausible(p), self.id)
+
+    def plausible(self, p: Params) -> list[str]:
+        devs = _near_devices(p["peak_tflops"], p["bandwidth_gbs"])
+        if not devs:
+            return [f"{p['peak_tflops']:g} TFLOP/s with {p['bandwidth_gbs']:g} GB/s is no GPU in the hardware "
+                    "table (nor within 1.3× of one)"]
+        weights = p["n_params"] * p["bytes_per_param"]
+        if all(weights > d.memory_gb * 1e9 for d in devs):
+            return [f"{weights / 1e9:.3g} GB of weights do not fit in one {devs[0].name}"]
+        return []
 
     def validate(self, p: Params) -> None:
         # Decode at batch 1 does 2 FLOP per weight: memory-bound unless the peak is tiny.
@@ -789,13 +948,14 @@ class DecodeLatency(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         t = _frac(p["n_params"]) * _frac(p["bytes_per_param"]) / (_frac(p["bandwidth_gbs"]) * 10**9)
-        return [Answer("time per token", float(t), "s", RTOL), Answer("throughput", float(1 / t), "tokens/s", RTOL)]
+        return [Answer("time per token", float(t), "s"), Answer("throughput", float(1 / t), "tokens/s")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, nb, bw, peak = p["n_params"], p["bytes_per_param"], p["bandwidth_gbs"], p["peak_tflops"]
         t = answers[0].value
         q = (f"A model with \\(N = {_big(n)}\\) parameters stored as {_dtype_name(nb)} weights "
-             f"({plain(nb)} B each) generates text at batch size 1 on a GPU with {_big_plain(bw)} GB/s of memory "
+             f"({plain(nb)} B each) generates text at batch size 1 on a GPU{_gpu_name(peak, bw)} with "
+             f"{_big_plain(bw)} GB/s of memory "
              f"bandwidth and a dense peak of {_big_plain(peak)} TFLOP/s. What is the minimum time per generated token "
              "in seconds (ignore the KV cache)? Part 2: the resulting tokens per second.")
         comp = 2 * n / (peak * 1e12)

@@ -16,8 +16,9 @@ from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import keep_wrong
-from quizgen.model import RTOL, Answer, Distractor, Tolerance
+from quizgen.model import SIG3, Answer, Distractor, Tolerance, sig_half_unit
 from quizgen.params import Param
+from quizgen.precision import exact
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
 
@@ -199,14 +200,10 @@ def _mpf(x: float | Fraction) -> Any:
 
 
 
-def dtype_tolerance(fmt: Fmt) -> Tolerance:
-    """'Exact in the dtype': a quarter of the smallest relative gap between neighbours, 2^-(p+1).
-
-    Plain EXACT would be relaxed to rtol 1e-4 for values ≥ 10⁶ (answer conventions), which would
-    accept 16,777,217 for float32(16,777,217) = 16,777,216; this tolerance accepts only numbers that
-    identify the right dtype value, and any decimal typed to about p+3 bits.
-    """
-    return Tolerance(rtol=2.0 ** -(fmt.p + 3))
+EXACT_IN_DTYPE: Tolerance = exact(
+    why="the answer is a value of the dtype, and its neighbours are one ulp away: only the exact value "
+        "identifies the right one (a short decimal or n × 2^k is exact)")
+"""The tolerance of answers that are values of a binary format (float_round, sum_order)."""
 
 
 # -- cross-check helpers (numpy/torch imported lazily) --------------------------------------------
@@ -241,6 +238,21 @@ def np_round(v: float, dtype: str) -> float:
 # -- generators -------------------------------------------------------------------------------
 
 
+CASES = ("large_integer", "tie", "decimal", "subnormal")
+
+
+def float_case(x: Fraction, f: Fmt) -> str:
+    """Which case of rounding ``x`` to ``f`` is: subnormal, tie, large_integer (an integer of at least 2^p,
+    where the spacing exceeds 1) or decimal (everything else)."""
+    if x != 0 and abs(x) < f.min_normal:
+        return "subnormal"
+    if x != 0 and (abs(x) / spacing(x, f)) % 1 == Fraction(1, 2):
+        return "tie"
+    if x.denominator == 1 and abs(x) >= 2**f.p:
+        return "large_integer"
+    return "decimal"
+
+
 class FloatRound(Generator):
     """Rounding a number to float32, float16 or bfloat16 (round to nearest, ties to even).
 
@@ -248,45 +260,67 @@ class FloatRound(Generator):
     """
 
     id = "numerics.float_round"
-    version = 2
+    version = 3
     title = "What is dtype(value), with round-to-nearest-even?"
     tags = ("floating-point", "rounding")
     params = (
         Param("value", "float", "the number to round (read as a float64, as JSON numbers are)", lo=0, hi=2e8),
         _dtype_param(),
+        Param("case", "str", "which case is asked: large_integer (an integer where the spacing exceeds 1), tie "
+              "(exactly halfway), decimal, subnormal; follows from value when value is given",
+              choices=CASES, optional=True),
     )
+    # One exam question keeps its dtype and case: "515 in bfloat16" and "a float32 subnormal" are different
+    # questions, not versions of one.
+    form = ("dtype", "case")
 
     DECIMALS = (0.1, 0.2, 0.3, 0.7, 1.1, 0.01, 0.05, 3.14159, 2.71828, 0.3333333333333333,
                 0.6666666666666666, 100.1)
+    KINDS = {"large_integer": ("near_2p",), "tie": ("tie", "near_2p"), "decimal": ("decimal",),
+             "subnormal": ("subnormal",)}
+    """The draw kinds that can give each case (near_2p integers are ties when they sit halfway)."""
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         dtype = fixed.get("dtype") or rng.choice(SMALL)
         f = FMTS[dtype]
-        kind = rng.choice(("near_2p", "near_2p", "decimal", "decimal", "tie", "subnormal"))
-        value: int | float
+        if "value" in fixed:
+            return {"value": fixed["value"], "dtype": dtype, "case": float_case(Fraction(fixed["value"]), f)}
+        want = fixed.get("case")
+        for _ in range(200):
+            kinds = self.KINDS[want] if want else ("near_2p", "near_2p", "decimal", "decimal", "tie", "subnormal")
+            value = self._value(rng, f, rng.choice(kinds))
+            case = float_case(Fraction(value), f)
+            if want is None or case == want:
+                return {"value": value, "dtype": dtype, "case": case}
+        raise DrawError(f"{self.id}: no {want} value for {dtype} in 200 tries")
+
+    def _value(self, rng: Rng, f: Fmt, kind: str) -> int | float:
         if kind == "near_2p":  # integers just above 2^p, where the spacing first exceeds 1
             k = rng.integer(f.p, f.p + 2)
             ulp = 2 ** (k - f.p + 1)
             j = rng.choice([j for j in range(1, 3 * ulp) if j % ulp])
-            value = 2**k + j
-        elif kind == "decimal":
-            value = rng.choice(self.DECIMALS) if rng.bernoulli(0.5) else rng.nice(0.01, 1000, 3)
-        elif kind == "tie":  # exactly halfway between two neighbours: spacing 1 (x.5) or 2 (odd int)
+            return 2**k + j
+        if kind == "decimal":
+            return rng.choice(self.DECIMALS) if rng.bernoulli(0.5) else rng.nice(0.01, 1000, 3)
+        if kind == "tie":  # exactly halfway between two neighbours: spacing 1 (x.5) or 2 (odd int)
             e = rng.choice((f.p - 1, f.p))
             ulp = Fraction(2) ** (e - f.p + 1)
             m = rng.integer(0, min(2 ** (f.p - 1), 4096) - 1)
-            value = num((2 ** (f.p - 1) + m + Fraction(1, 2)) * ulp)
-        else:
-            value = rng.nice(float(f.min_subnormal) * 0.6, float(f.min_normal) * 0.95, 2)
-        return {"value": value, "dtype": dtype}
+            return num((2 ** (f.p - 1) + m + Fraction(1, 2)) * ulp)
+        return rng.nice(float(f.min_subnormal) * 0.6, float(f.min_normal) * 0.95, 2)
 
     def validate(self, p: Params) -> None:
-        round_to(Fraction(p["value"]), FMTS[p["dtype"]], "value")
+        f = FMTS[p["dtype"]]
+        round_to(Fraction(p["value"]), f, "value")
+        case = float_case(Fraction(p["value"]), f)
+        if "case" in p and p["case"] != case:
+            raise ParamError(f"case must be {case} for value={p['value']} in {f.name} (got case={p['case']}); "
+                             "drop case (it follows from the value) or give a value of that case")
 
     def solve(self, p: Params) -> list[Answer]:
         f = FMTS[p["dtype"]]
         r = round_to(Fraction(p["value"]), f)
-        return [Answer(f"{f.name}(value)", num(r), None, dtype_tolerance(f))]
+        return [Answer(f"{f.name}(value)", num(r), None, EXACT_IN_DTYPE)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = FMTS[p["dtype"]]
@@ -299,8 +333,9 @@ class FloatRound(Generator):
         if isinstance(p["value"], float) and exact != repr(p["value"]) and _sig_digits(exact) <= 30:
             note = f" (as a float64 this is exactly \\({exact}\\))"
         q = (f"What is \\(\\text{{{f.name}}}(x)\\) for \\(x = {shown}\\){note}? Round to nearest, ties to "
-             f"even, and give the exact value. {f.name} has \\(p = {f.p}\\) significand bits (counting the "
-             f"implicit leading 1) and normal exponents down to \\({f.emin}\\); below \\(2^{{{f.emin}}}\\) it "
+             f"even, and give the exact value (as a decimal or as \\(n \\times 2^k\\)). {f.name} has "
+             f"\\(p = {f.p}\\) significand bits (counting the implicit leading 1) "
+             f"and normal exponents down to \\({f.emin}\\); below \\(2^{{{f.emin}}}\\) it "
              "has subnormals (gradual underflow, no flush to zero).")
         if x == 0:
             return q, "Zero is exact in every format: the answer is 0."
@@ -385,6 +420,7 @@ class Ulp(Generator):
 
     id = "numerics.ulp"
     version = 2
+    form = ("dtype",)
     title = "What is the gap to the next representable value above v in dtype?"
     tags = ("floating-point", "ulp")
     params = (
@@ -407,9 +443,9 @@ class Ulp(Generator):
     def solve(self, p: Params) -> list[Answer]:
         f = FMTS[p["dtype"]]
         r = round_to(Fraction(p["value"]), f)
-        # The gap is a power of two and its neighbours (ε, half the gap) are a factor ≥ 2 away: 4 significant
-        # figures identify it. EXACT would reject every decimal a person types for 2^-45 (2.842e-14).
-        return [Answer("ulp", num(spacing(r, f)), None, RTOL)]
+        # The gap is a power of two and its neighbours (ε, half the gap) are a factor ≥ 2 away: 3 significant
+        # figures identify it, while exact would reject every decimal a person types for 2^-45 (2.84e-14).
+        return [Answer("ulp", num(spacing(r, f)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = FMTS[p["dtype"]]
@@ -470,7 +506,7 @@ class MaxExactInteger(Generator):
     """
 
     id = "numerics.max_exact_integer"
-    version = 2
+    version = 3
     title = "What is the largest N with every integer 0…N exact in dtype?"
     tags = ("floating-point", "integers")
     params = (_dtype_param((*SMALL, "float64")),)
@@ -480,10 +516,9 @@ class MaxExactInteger(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         f = FMTS[p["dtype"]]
-        # The point is the exact integer: EXACT would become rtol 1e-4 at 2^24 (answer conventions) and accept
-        # 2^24 ± 1, the very mistakes asked about. ±½ accepts only the right integer (for float64 the
-        # grader's 1e-12 relative slack still admits 2^53 ± 1: a limit of quizgen.model, not of this answer).
-        tol = Tolerance(atol=0.5)
+        # The point is the exact integer: 2^p ± 1 are the very mistakes asked about. (For float64 the grader's
+        # 1e-12 relative slack still admits 2^53 ± 1: a limit of quizgen.model, not of this answer.)
+        tol = exact(why="an exactly representable integer: 2^p − 1 and 2^p + 1 are the mistakes asked about")
         return [Answer("N", 2**f.p, None, tol), Answer("first non-representable integer", 2**f.p + 1, None, tol)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
@@ -542,6 +577,7 @@ class Cancellation(Generator):
 
     id = "numerics.cancellation"
     version = 1
+    form = ("op", "dtype")
     title = "What does the naive formula return in dtype, and with what relative error?"
     tags = ("floating-point", "cancellation")
     params = (
@@ -591,7 +627,7 @@ class Cancellation(Generator):
         _, _, computed, true = self._parts(p)
         with mpmath.workprec(256):
             rel = abs(mpmath.mpf(computed.numerator) / computed.denominator - true) / true
-        return [Answer("[computed, relative error]", [float(computed), float(rel)], None, RTOL)]
+        return [Answer("[computed, relative error]", [float(computed), float(rel)])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = FMTS[p["dtype"]]
@@ -670,7 +706,8 @@ class SumOrder(Generator):
     """
 
     id = "numerics.sum_order"
-    version = 2
+    version = 3
+    form = ("dtype",)
     title = "In dtype, what are (a+b)+c and a+(b+c)?"
     tags = ("floating-point", "associativity")
     params = (
@@ -715,8 +752,7 @@ class SumOrder(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         *_, left, right = self._sums(p)
-        # exact in the dtype: EXACT would become rtol 1e-4 for sums ≥ 10⁶, accepting non-representable values
-        return [Answer("[(a+b)+c, a+(b+c)]", [num(left), num(right)], None, dtype_tolerance(FMTS[p["dtype"]]))]
+        return [Answer("[(a+b)+c, a+(b+c)]", [num(left), num(right)], None, EXACT_IN_DTYPE)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = FMTS[p["dtype"]]
@@ -802,7 +838,7 @@ class ExpOverflow(Generator):
         return mlog(mx)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("x", self._ln_max(FMTS[p["dtype"]]), None, RTOL)]
+        return [Answer("x", self._ln_max(FMTS[p["dtype"]]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = FMTS[p["dtype"]]
@@ -850,7 +886,7 @@ class LogSumExp(Generator):
     """
 
     id = "numerics.logsumexp"
-    version = 1
+    version = 2
     title = "What is log Σ exp(xᵢ)?"
     tags = ("floating-point", "logsumexp")
     params = (Param("x", "floats", "the values xᵢ", lo=50, hi=1000, len_lo=2, len_hi=6, min_len=1, max_len=100),)
@@ -860,16 +896,20 @@ class LogSumExp(Generator):
             n = rng.integer(2, 6)
             offs = [0.0] + [rng.nice_uniform(0, 3, 1) for _ in range(n - 1)]
             tail = mlog(sum(Fraction(mexp(-d)) for d in offs))
-            # the log-sum term must matter at the grading tolerance: max(x) alone must be wrong
-            top = min(1000.0, tail / 3e-3)
+            # The log-sum term must matter at 3 significant figures: max(x) alone must be clearly wrong, the
+            # term at least 3 half-units of the answer (0.05 below 100, 0.5 up to 1000).
+            top = 1000.0 if tail >= 1.5 else 100.0 - tail if tail >= 0.15 else 0.0
             if top < 55:
                 continue
             m = rng.nice_uniform(50 + 3, top, 1)
-            return {"x": rng.shuffled([round(m - d, 1) for d in offs])}
+            x = [round(m - d, 1) for d in offs]
+            if 3 * sig_half_unit(self._lse(x), 3) > self._lse(x) - max(x):
+                continue
+            return {"x": rng.shuffled(x)}
         raise DrawError("logsumexp: no draw with a visible log-sum term in 200 tries")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("log Σ exp(x)", self._lse(p["x"]), None, RTOL)]
+        return [Answer("log Σ exp(x)", self._lse(p["x"]))]
 
     @staticmethod
     def _lse(x: list[float]) -> float:
@@ -962,7 +1002,8 @@ class OdeStep(Generator):
     """
 
     id = "numerics.ode_step"
-    version = 2
+    version = 3
+    form = ("method", "steps")  # the answer is y_N for this N
     title = "What is y_N on y' = λy, y(0) = 1?"
     tags = ("ode", "stability")
     params = (
@@ -981,8 +1022,12 @@ class OdeStep(Generator):
             h = fixed.get("h") or (rng.nice(lo, hi, 2) if lo < hi else rng.nice(0.001, 1, 2))
             steps = fixed.get("steps") or rng.integer(1, 50)
             out = {"method": method, "lam": lam, "h": h, "steps": steps}
-            r = abs(ode_factor(method, _dec(h) * _dec(lam))) if _dec(h) * _dec(lam) != 1 else Fraction(0)
-            if r != 0 and abs(steps * _log10(r)) <= 12:
+            z = _dec(h) * _dec(lam)
+            r = abs(ode_factor(method, z)) if z != 1 else Fraction(0)
+            # readable (|y_N| within 1e±12), and the method's error visible at 3 significant figures: the
+            # exact solution e^(λhN) must not pass as y_N
+            if r != 0 and abs(steps * _log10(r)) <= 12 and \
+                    not SIG3.accepts(mexp(z * steps), _pow_float(ode_factor(method, z), steps)):
                 return out
         if {"lam", "h"} <= set(fixed) or {"h", "steps"} <= set(fixed):
             return out  # the user's values leave no readable draw; validate() judges them
@@ -1009,7 +1054,7 @@ class OdeStep(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         r = ode_factor(p["method"], _dec(p["h"]) * _dec(p["lam"]))
-        return [Answer("y_N", float(r ** p["steps"]), None, RTOL)]
+        return [Answer(f"y_{p['steps']}", float(r ** p["steps"]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         name, step, rf = ODE_R[p["method"]]
@@ -1017,7 +1062,7 @@ class OdeStep(Generator):
         z = _dec(h) * _dec(lam)
         r = ode_factor(p["method"], z)
         q = (f"Solve \\(y' = \\lambda y\\), \\(y(0) = 1\\), with \\(\\lambda = {literal_tex(lam)}\\) by {name} "
-             f"(\\({step}\\)), step \\(h = {literal_tex(h)}\\), for \\(N = {n}\\) steps. What is \\(y_N\\)?")
+             f"(\\({step}\\)), step \\(h = {literal_tex(h)}\\), for \\(N = {n}\\) steps. What is \\(y_N = y_{{{n}}}\\)?")
         stable = "stable" if abs(r) <= 1 else "unstable"
         s = (f"On \\(y' = \\lambda y\\) each step multiplies by the amplification factor \\({rf}\\) with "
              f"\\(z = h\\lambda = {tex(float(z))}\\): \\(R = {tex(float(r), 6)}\\), so "
@@ -1067,6 +1112,7 @@ class OdeStabilityLimit(Generator):
 
     id = "numerics.ode_stability_limit"
     version = 2
+    form = ("method",)
     title = "What is the largest stable step size?"
     tags = ("ode", "stability")
     METHODS = ("euler", "heun", "implicit_euler_fixed_point")
@@ -1116,8 +1162,8 @@ class OdeStabilityLimit(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         if p["method"] == "implicit_euler_fixed_point":
-            return [Answer("h_max", float(1 / _dec(p["lipschitz"])), None, RTOL)]
-        return [Answer("h_max", float(2 / abs(_dec(p["lam"]))), None, RTOL)]
+            return [Answer("h_max", float(1 / _dec(p["lipschitz"])))]
+        return [Answer("h_max", float(2 / abs(_dec(p["lam"]))))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         h = tex(answers[0].value)

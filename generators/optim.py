@@ -15,9 +15,12 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import as_number
+from quizgen.gentools import exact_decimal as _dec
 from quizgen.gentools import keep_wrong as _keep_wrong
-from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
+from quizgen.model import Answer, Distractor, Value, sig_half_unit
 from quizgen.params import Param
+from quizgen.precision import absolute
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
 
@@ -80,7 +83,7 @@ class AdamStep(Generator):
     """
 
     id = "optim.adam_step"
-    version = 2
+    version = 3
     title = "What is θ after these Adam/AdamW steps?"
     tags = ("adam", "optimizer")
     params = (
@@ -93,22 +96,36 @@ class AdamStep(Generator):
         Param("eps", "float", "ε added to √v̂", lo=1e-8, hi=1e-8, min=0, min_open=True),
         Param("weight_decay", "float", "weight decay λ", lo=0, hi=0.1, min=0),
         Param("decoupled", "bool", "true: AdamW (decoupled decay); false: Adam with L2 added to the gradient"),
+        Param("steps", "int", "the number of steps T (follows from grads when grads is given)", lo=1, hi=5, min=1,
+              max=50, optional=True),
     )
+    # Versions of one exam question keep the optimizer and the number of steps (the answer asks for θ_T).
+    form = ("decoupled", "steps")
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
+        if "grads" in fixed:
+            fixed = {**fixed, "steps": len(fixed["grads"])}
         for _ in range(200):
             n = rng.integer(1, 5)
+            n = fixed.get("steps", n)
             grads = [self._grad(rng) for _ in range(n)]
             p = {"theta0": rng.nice_uniform(-2, 2, 1), "grads": grads,
                  "lr": rng.choice([1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1]) if rng.bernoulli(0.7)
                  else rng.nice(1e-4, 0.1, 1),
                  "beta1": 0.9, "beta2": rng.choice([0.999, 0.95]), "eps": 1e-8,
                  "weight_decay": 0.0 if rng.bernoulli(0.4) else rng.choice([0.01, 0.05, 0.1]),
-                 "decoupled": rng.bernoulli(0.5)}
+                 "decoupled": rng.bernoulli(0.5), "steps": n}
             p.update(fixed)
-            # No near-cancelling steps: the answer should not hinge on rounding.
-            if fixed or abs(_adam(p)[0]) >= Decimal("0.05") * Decimal(p["lr"]):
+            try:
+                # no near-cancelling steps, and every misconception visibly wrong at 3 s.f. (|g| = 1 makes SGD's
+                # −η·g equal to Adam's step)
+                if abs(_adam(p)[0]) >= Decimal("0.05") * Decimal(p["lr"]) and \
+                        len(self.distractors(p, self.solve(p))) == (3 if p["weight_decay"] else 2):
+                    return p
+            except ArithmeticError:  # the user's β = 1 and the like: validate() explains
                 return p
+        if set(fixed) - set(self.form):
+            return p  # the user's numbers: validate() judges them
         raise DrawError(f"{self.id}: no draw with a clear net step")
 
     @staticmethod
@@ -119,6 +136,9 @@ class AdamStep(Generator):
         return g
 
     def validate(self, p: Params) -> None:
+        if p.get("steps", len(p["grads"])) != len(p["grads"]):
+            raise ParamError(f"steps must be the number of grads, {len(p['grads'])} (got steps={p['steps']}); "
+                             "drop steps or give that many grads")
         for name in ("beta1", "beta2"):
             if not 0 <= p[name] < 1:
                 raise ParamError(f"{name} must be in [0, 1) (got {p[name]}); e.g. {name}=0.9")
@@ -132,10 +152,12 @@ class AdamStep(Generator):
     def solve(self, p: Params) -> list[Answer]:
         delta, _ = _adam(p)
         theta_t = Decimal(p["theta0"]) + delta
-        # θ_T is graded as precisely as Δθ (0.1% of the step), not to 0.1% of θ_T: a step of 1e-3 from
-        # θ₀ = 1 is within 0.1% of θ₀, so a relative tolerance would accept "no step at all".
-        theta_tol = Tolerance(atol=float(abs(delta)) * RTOL.rtol)
-        return [Answer("Δθ", float(delta), None, RTOL), Answer("θ_T", float(theta_t), None, theta_tol)]
+        # θ_T is graded as precisely as Δθ (half a unit of Δθ's 3rd significant figure), not to 3 figures of
+        # θ_T: a step of 1e-3 from θ₀ = 1 vanishes in θ_T's 3rd figure, so that would accept "no step at all".
+        theta_tol = absolute(sig_half_unit(float(delta), 3), why="as precise as the step Δθ (3 significant "
+                             "figures of Δθ): 3 figures of θ_T would accept θ₀ itself, no step at all")
+        t = len(p["grads"])
+        return [Answer("Δθ", float(delta)), Answer(f"θ_{t}", float(theta_t), None, theta_tol)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         grads, wd, dec = p["grads"], p["weight_decay"], p["decoupled"]
@@ -221,7 +243,8 @@ class NaturalGradient(Generator):
     """
 
     id = "optim.natural_gradient"
-    version = 1
+    version = 2
+    form = ("family",)
     title = "What is the natural gradient F⁻¹g?"
     tags = ("natural-gradient", "fisher")
     params = (
@@ -284,24 +307,24 @@ class NaturalGradient(Generator):
         """The diagonal of F (closed forms)."""
         family = p["family"]
         if family == "bernoulli_p":
-            q = Fraction(p["p"])
+            q = _dec(p["p"])
             return [1 / (q * (1 - q))]
         if family == "bernoulli_logit":
             e = math.exp(-abs(p["logit"]))  # σ(η)(1−σ(η)) without cancellation for large |η|
             return [e / (1 + e) ** 2]
-        var = Fraction(p["sigma"]) ** 2
+        var = _dec(p["sigma"]) ** 2
         return [1 / var, 2 / var]
 
     def _natural(self, p: Params) -> list[Fraction] | list[float]:
         fisher = self._fisher(p)
         if isinstance(fisher[0], Fraction):
-            return [Fraction(g) / f for g, f in zip(p["grad"], fisher, strict=True)]
+            return [_dec(g) / f for g, f in zip(p["grad"], fisher, strict=True)]
         return [g / f if f else math.inf for g, f in zip(p["grad"], fisher, strict=True)]
 
     def solve(self, p: Params) -> list[Answer]:
         nat = [float(v) for v in self._natural(p)]
         value: Value = nat[0] if len(nat) == 1 else nat
-        return [Answer("natural gradient", value, None, RTOL)]
+        return [Answer("natural gradient", value)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         family, g = p["family"], p["grad"]
@@ -354,7 +377,7 @@ class NaturalGradient(Generator):
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         fisher = self._fisher(p)
         try:
-            fg = [float(Fraction(g) * f) if isinstance(f, Fraction) else g * f for g, f in zip(p["grad"], fisher,
+            fg = [float(_dec(g) * f) if isinstance(f, Fraction) else g * f for g, f in zip(p["grad"], fisher,
                                                                                                strict=True)]
         except OverflowError:  # F·g beyond float range (a tiny σ): no such distractor
             fg = [math.inf]
@@ -403,7 +426,7 @@ class LinregGradient(Generator):
     """
 
     id = "optim.linreg_gradient"
-    version = 1
+    version = 2
     title = "What is ∇w of the MSE (chain rule, batched)?"
     tags = ("gradient", "chain-rule", "regression")
     params = (
@@ -411,26 +434,37 @@ class LinregGradient(Generator):
               max_len=20),
         Param("w", "floats", "weights (length d)", lo=-2, hi=2, len_lo=1, len_hi=3, min_len=1, max_len=20),
         Param("y", "floats", "targets (length n)", lo=-5, hi=5, len_lo=1, len_hi=5, min_len=1, max_len=20),
+        Param("d", "int", "the number of weights, the length of ∇w (follows from X or w when given)", lo=1, hi=3,
+              min=1, max=20, optional=True),
     )
+    form = ("d",)  # versions of one question ask for a gradient of the same length
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
         for _ in range(200):
             x = fixed.get("X")
             if x is None:
                 n = len(fixed["y"]) if "y" in fixed else rng.integer(1, 5)
-                d = len(fixed["w"]) if "w" in fixed else rng.integer(1, 3)
+                d = len(fixed["w"]) if "w" in fixed else fixed.get("d") or rng.integer(1, 3)
                 x = [[rng.integer(-3, 3) for _ in range(d)] for _ in range(n)]
             n, d = len(x), len(x[0])
             p = {"X": x, "w": [rng.nice_uniform(-2, 2, 1) for _ in range(d)],
                  "y": [rng.integer(-5, 5) for _ in range(n)]}
             p.update(fixed)
+            p["d"] = fixed.get("d", d)
+            if len(p["w"]) != d or len(p["y"]) != n:
+                return p  # validate() explains
             zero_col = any(all(r[j] == 0 for r in p["X"]) for j in range(d))
-            if fixed or (not zero_col and any(g != 0 for g in self._grad(p))):
+            if not zero_col and any(g != 0 for g in self._grad(p)):
                 return p
+        if fixed:
+            return p  # the user's numbers: validate() judges them
         raise DrawError(f"{self.id}: no draw with a non-zero gradient")
 
     def validate(self, p: Params) -> None:
         n, d = len(p["X"]), len(p["X"][0])
+        if p.get("d", d) != d:
+            raise ParamError(f"d must be the number of columns of X, {d} (got d={p['d']}); drop d or give X "
+                             "that many columns")
         if len(p["w"]) != d:
             raise ParamError(f"w must have one weight per column of X ({d}) (got {len(p['w'])} values)")
         if len(p["y"]) != n:
@@ -440,18 +474,19 @@ class LinregGradient(Generator):
 
     @staticmethod
     def _residual(p: Params) -> list[Fraction]:
-        w = [Fraction(v) for v in p["w"]]
-        return [sum((Fraction(a) * b for a, b in zip(row, w, strict=True)), Fraction(0)) - Fraction(t)
+        # exact decimals (0.1 as 1/10): a gradient that is exactly 0 comes out 0, not float residue
+        w = [_dec(v) for v in p["w"]]
+        return [sum((_dec(a) * b for a, b in zip(row, w, strict=True)), Fraction(0)) - _dec(t)
                 for row, t in zip(p["X"], p["y"], strict=True)]
 
     def _grad(self, p: Params, scale: Fraction | None = None) -> list[Fraction]:
         x, r = p["X"], self._residual(p)
         n, d = len(x), len(x[0])
         k = Fraction(2, n) if scale is None else scale
-        return [k * sum((Fraction(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d)]
+        return [k * sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d)]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("∇w", [float(g) for g in self._grad(p)], None, RTOL)]
+        return [Answer("∇w", [as_number(g) for g in self._grad(p)])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x, w, y = p["X"], p["w"], p["y"]

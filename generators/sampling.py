@@ -20,8 +20,9 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
-from quizgen.model import EXACT, RTOL, Answer, Distractor, Tolerance
+from quizgen.model import Answer, Distractor
 from quizgen.params import Param
+from quizgen.precision import factor
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
 
@@ -71,7 +72,8 @@ class McSampleSize(Generator):
     """
 
     id = "sampling.mc_sample_size"
-    version = 1
+    version = 2
+    form = ("z",)  # z = 1 asks for a standard error, 1.96 or 2.576 for an interval
     title = "How many Monte Carlo samples reach a target error?"
     tags = ("monte-carlo", "standard-error", "sqrt-n")
     params = (
@@ -104,7 +106,7 @@ class McSampleSize(Generator):
         return (_q(p["z"]) * _q(p["sigma"]) / _q(p["eps"])) ** 2
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("samples", math.ceil(self._exact(p)), "samples", RTOL)]
+        return [Answer("n", math.ceil(self._exact(p)), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         sigma, eps, z = p["sigma"], p["eps"], p["z"]
@@ -163,6 +165,7 @@ class HutchinsonVariance(Generator):
 
     id = "sampling.hutchinson_variance"
     version = 1
+    form = ("probe",)
     title = "What is the variance of Hutchinson's trace estimator?"
     tags = ("hutchinson", "trace-estimation", "randomized-linear-algebra")
     params = (
@@ -210,7 +213,7 @@ class HutchinsonVariance(Generator):
         return 2 * (fro - diag) / m if probe == "rademacher" else 2 * fro / m
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("variance", _num(self._var(p, p["probe"], p["m"])), None, RTOL)]
+        return [Answer("variance", _num(self._var(p, p["probe"], p["m"])))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, probe, m = p["matrix"], p["probe"], p["m"]
@@ -324,7 +327,8 @@ class ErrorScaling(Generator):
     """
 
     id = "sampling.error_scaling"
-    version = 2
+    version = 3
+    form = ("method",)
     title = "By what factor must n grow to cut the integration error k-fold?"
     tags = ("monte-carlo", "quasi-monte-carlo", "convergence-rate")
     params = (
@@ -340,17 +344,26 @@ class ErrorScaling(Generator):
         if p["k"] > 1e150:
             raise ParamError(f"k must be at most 1e150 (got {plain(p['k'])}): k² would overflow double precision")
 
-    @staticmethod
-    def _qmc_factor(k: float) -> float:
-        """Grading factor for the QMC answer k: 2 for the log factors, but below √k so that neither the MC
-        answer k² (a factor k above) nor "no growth" 1 (a factor k below) passes when k < 4."""
-        return min(2.0, math.sqrt(k))
+    QMC_FACTORS = (2.0, 1.7, 1.4, 1.2, 1.1)
+    """Round grading factors for the QMC answer (√k rounded down to a short number, at most 2)."""
+
+    @classmethod
+    def _qmc_factor(cls, k: float) -> float | None:
+        """Grading factor for the QMC answer k: 2 for the log factors, but at most √k, so that an answer nearer
+        (on a log scale) to the MC answer k² or to "no growth" 1 than to k never passes: 2 from k = 4, 1.7 from
+        k = 2.89 (k = 3), 1.4 from 1.96 (k = 2), 1.2, 1.1 (None below k = 1.21: 3 significant figures)."""
+        return next((f for f in cls.QMC_FACTORS if f * f <= k), None)
 
     def solve(self, p: Params) -> list[Answer]:
         k = _q(p["k"])
         if p["method"] == "mc":
-            return [Answer("growth factor of n", _num(k**2), None, EXACT)]
-        return [Answer("growth factor of n", _num(k), None, Tolerance(factor=self._qmc_factor(p["k"])))]
+            return [Answer("growth factor of n", _num(k**2))]
+        f = self._qmc_factor(p["k"])
+        if f is None:
+            return [Answer("growth factor of n", _num(k))]
+        tol = factor(f, why="QMC error is n⁻¹ only up to log factors; at most √k (rounded down to a short "
+                            "number) so that k² and 1 stay outside")
+        return [Answer("growth factor of n", _num(k), None, tol)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         k, method = p["k"], p["method"]
@@ -366,8 +379,8 @@ class ErrorScaling(Generator):
                     "integrand; give the standard rate and ignore log factors")
             s = ("Quasi-Monte Carlo points fill the cube evenly, so by the Koksma–Hlawka inequality the error is "
                  "\\(O((\\log n)^d / n)\\), about \\(n^{-1}\\) up to logs: "
-                 f"\\[n' / n \\approx k = {tex(growth)}\\] (graded within a factor of "
-                 f"{plain(self._qmc_factor(k))}, because of the log factors). "
+                 f"\\[n' / n \\approx k = {tex(growth)}\\] (graded {answers[0].precision}, because of the log "
+                 "factors). "
                  "Randomly scrambled Sobol points on smooth integrands often do even better (RMSE near "
                  "\\(n^{-3/2}\\)), while plain Monte Carlo would need \\(k^2\\).")
         q = (f"You estimate an integral with {what}. By what factor must the number of points \\(n\\) grow to "
@@ -437,7 +450,7 @@ class SoapBubble(Generator):
                              "which a double cannot hold; use sigma between 1e-100 and 1e100 and d below 1e100")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("mean, SD of ‖x‖", list(self._moments(p["d"], p["sigma"])), None, RTOL)]
+        return [Answer("mean, SD of ‖x‖", list(self._moments(p["d"], p["sigma"])))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         d, sigma = p["d"], p["sigma"]
@@ -488,7 +501,7 @@ class EffectiveSampleSize(Generator):
     """
 
     id = "sampling.effective_sample_size"
-    version = 1
+    version = 2
     title = "What is the Kish effective sample size of these importance weights?"
     tags = ("importance-sampling", "effective-sample-size")
     params = (
@@ -520,7 +533,7 @@ class EffectiveSampleSize(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         s1, s2 = self._ess(p)
-        return [Answer("effective sample size", _num(s1 * s1 / s2), "samples", RTOL)]
+        return [Answer("n_eff", _num(s1 * s1 / s2), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         w = p["weights"]
@@ -579,7 +592,7 @@ class ControlVariate(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         f = 1 - _q(p["rho"]) ** 2
-        return [Answer("variance factor", float(f), None, RTOL), Answer("speed-up", float(1 / f), None, RTOL)]
+        return [Answer("variance factor", float(f)), Answer("speed-up", float(1 / f))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         rho = p["rho"]
@@ -628,7 +641,7 @@ class McmcEss(Generator):
     """
 
     id = "sampling.mcmc_ess"
-    version = 1
+    version = 2
     title = "What is the effective sample size of an autocorrelated Markov chain?"
     tags = ("mcmc", "effective-sample-size", "autocorrelation")
     params = (
@@ -652,7 +665,7 @@ class McmcEss(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         rho = _q(p["rho"])
-        return [Answer("effective sample size", _num(p["n"] * (1 - rho) / (1 + rho)), "samples", RTOL)]
+        return [Answer("n_eff", _num(p["n"] * (1 - rho) / (1 + rho)), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         rho, n = p["rho"], p["n"]

@@ -18,7 +18,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
-from quizgen.model import RTOL, Answer, Distractor
+from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
 from quizgen.rng import Rng
@@ -98,6 +98,15 @@ def _sig_to_reproduce(parts: Sequence[float | Fraction], combine: Any, target: S
     return 12
 
 
+def _kept(gen: Generator, p: Params) -> int:
+    """How many misconceptions stay visibly wrong for these params (-1 if the user's values cannot be
+    solved: validate() explains)."""
+    try:
+        return len(gen.distractors(p, gen.solve(p)))
+    except (ArithmeticError, ValueError):
+        return -1
+
+
 # -- generators -------------------------------------------------------------------------------------
 
 
@@ -108,7 +117,7 @@ class StandardError(Generator):
     """
 
     id = "stats.standard_error"
-    version = 1
+    version = 2
     title = "What is the standard error of the mean of n samples?"
     tags = ("standard-error", "sqrt-n")
     params = (
@@ -131,7 +140,10 @@ class StandardError(Generator):
                              "which a double cannot hold; use sigma and n below 1e100")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("standard error", p["sigma"] / math.sqrt(p["n"]), None, RTOL)]
+        root = math.isqrt(p["n"])
+        if root * root == p["n"]:  # exact for a perfect square: 2.2/√25 is 0.44, not 0.44000000000000006
+            return [Answer("standard error", float(_q(p["sigma"]) / root))]
+        return [Answer("standard error", p["sigma"] / math.sqrt(p["n"]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         sigma, n, se = p["sigma"], p["n"], answers[0].value
@@ -173,7 +185,7 @@ class SamplesNeeded(Generator):
     """
 
     id = "stats.samples_needed"
-    version = 1
+    version = 2
     title = "How many samples shrink the standard error by a factor?"
     tags = ("standard-error", "sqrt-n")
     params = (
@@ -194,7 +206,7 @@ class SamplesNeeded(Generator):
         return p["n"] * _q(p["factor"]) ** 2
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("samples", _num(self._needed(p)), "samples", RTOL)]
+        return [Answer("n'", _num(self._needed(p)), "samples")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         n, f, need = p["n"], p["factor"], answers[0].value
@@ -295,7 +307,7 @@ class Regression(Generator):
         return [float(slope), float(my - slope * mx), -r if sxy < 0 else r]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]), None, RTOL)]
+        return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x, y = p["x"], p["y"]
@@ -353,7 +365,7 @@ class GaussianUpdate(Generator):
     """
 
     id = "stats.gaussian_update"
-    version = 2
+    version = 3
     title = "What is the posterior for μ after n Gaussian observations?"
     tags = ("bayes", "gaussian", "conjugate-prior")
     params = (
@@ -367,17 +379,22 @@ class GaussianUpdate(Generator):
     _SDS = [0.2, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5]
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        mu0 = _pick(fixed, "mu0", lambda: rng.nice_uniform(-3, 3, 1))
-        sigma0 = _pick(fixed, "sigma0", lambda: rng.choice(self._SDS))
-        sigma = _pick(fixed, "sigma_noise", lambda: rng.choice(self._SDS))
-        n = rng.integer(1, 10)
-
         def clipped(lim: float) -> float:
             return max(-lim, min(lim, rng.normal()))
 
-        true_mu = mu0 + sigma0 * clipped(2)
-        xs = [round(true_mu + sigma * clipped(3), 1) for _ in range(n)]
-        return {"mu0": mu0, "sigma0": sigma0, "sigma_noise": sigma, "xs": xs}
+        for _ in range(100):
+            mu0 = _pick(fixed, "mu0", lambda: rng.nice_uniform(-3, 3, 1))
+            sigma0 = _pick(fixed, "sigma0", lambda: rng.choice(self._SDS))
+            sigma = _pick(fixed, "sigma_noise", lambda: rng.choice(self._SDS))
+            n = rng.integer(1, 10)
+            true_mu = mu0 + sigma0 * clipped(2)
+            xs = [round(true_mu + sigma * clipped(3), 1) for _ in range(n)]
+            cand = {"mu0": mu0, "sigma0": sigma0, "sigma_noise": sigma, "xs": xs}
+            cand.update(fixed)
+            # both misconceptions visibly wrong at 3 s.f. (a negligible prior would make "ignores the prior" right)
+            if "xs" in fixed or _kept(self, cand) == 2:
+                return cand
+        return cand
 
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
@@ -401,7 +418,7 @@ class GaussianUpdate(Generator):
     def solve(self, p: Params) -> list[Answer]:
         prior_prec, data_prec, mean = self._posterior(p)
         sd = math.sqrt(float(1 / (prior_prec + data_prec)))
-        return [Answer("posterior mean, sd", [float(mean), sd], None, RTOL)]
+        return [Answer("posterior mean, sd", [float(mean), sd])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         mu0, s0, s, xs = p["mu0"], p["sigma0"], p["sigma_noise"], p["xs"]
@@ -485,7 +502,7 @@ class BetaBernoulli(Generator):
     """
 
     id = "stats.beta_bernoulli"
-    version = 1
+    version = 2
     title = "What are the MLE, MAP and posterior mean of a coin's bias?"
     tags = ("bayes", "mle", "map", "conjugate-prior")
     params = (
@@ -496,12 +513,20 @@ class BetaBernoulli(Generator):
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:
-        if "n" in fixed:
-            n = fixed["n"]
-        else:
-            n = max(rng.integer(5, 100), fixed.get("k", 0))
-        k = fixed["k"] if "k" in fixed else rng.integer(0, n)
-        return {"k": k, "n": n, "a": rng.integer(1, 10), "b": rng.integer(1, 10)}
+        for _ in range(100):
+            if "n" in fixed:
+                n = fixed["n"]
+            else:
+                n = max(rng.integer(5, 100), fixed.get("k", 0))
+            k = fixed["k"] if "k" in fixed else rng.integer(0, n)
+            cand = {"k": k, "n": n, "a": rng.integer(1, 10), "b": rng.integer(1, 10)}
+            cand.update(fixed)
+            if k > n:
+                return cand  # validate() explains
+            # swapping the MAP and the posterior mean must be visibly wrong at 3 s.f.
+            if _kept(self, cand) == 1:
+                return cand
+        return cand
 
     def validate(self, p: Params) -> None:
         if p["k"] > p["n"]:
@@ -517,7 +542,7 @@ class BetaBernoulli(Generator):
         return [Fraction(k, n), (k + a - 1) / (n + a + b - 2), (k + a) / (n + a + b)]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("MLE, MAP, posterior mean", [float(v) for v in self._estimates(p)], None, RTOL)]
+        return [Answer("MLE, MAP, posterior mean", [float(v) for v in self._estimates(p)])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         k, n, a, b = p["k"], p["n"], p["a"], p["b"]
@@ -654,7 +679,7 @@ class PairedVsUnpaired(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         t_paired, t_unpaired = self._stats(p)[:2]
-        return [Answer("paired t, unpaired t", [t_paired, t_unpaired], None, RTOL)]
+        return [Answer("paired t, unpaired t", [t_paired, t_unpaired])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x, y = p["x"], p["y"]
@@ -729,8 +754,8 @@ class PairedDesignGain(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         rho = _q(p["rho"])
-        return [Answer("variance factor", float(1 - rho), None, RTOL),
-                Answer("sample factor", float(1 / (1 - rho)), None, RTOL)]
+        return [Answer("variance factor", float(1 - rho)),
+                Answer("sample factor", float(1 / (1 - rho)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         rho = p["rho"]
@@ -818,7 +843,7 @@ class AurocScores(Generator):
         return Fraction(2 * gt + eq, 2 * total)
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("AUROC", float(self._auc(p)), None, RTOL)]
+        return [Answer("AUROC", float(self._auc(p)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, b = p["scores_a"], p["scores_b"]
@@ -904,7 +929,7 @@ class AurocGaussian(Generator):
                              "means or larger standard deviations")
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("AUROC", _phi(self._z(p)), None, RTOL)]
+        return [Answer("AUROC", _phi(self._z(p)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         ma, sa, mb, sb = p["mu_a"], p["sigma_a"], p["mu_b"], p["sigma_b"]
@@ -951,7 +976,8 @@ class SoftmaxTemperature(Generator):
     """
 
     id = "stats.softmax_temperature"
-    version = 1
+    version = 2
+    form = ("index",)  # the answer is p_i for this i
     title = "What is the softmax probability at temperature T?"
     tags = ("softmax", "temperature", "boltzmann")
     params = (
@@ -972,11 +998,29 @@ class SoftmaxTemperature(Generator):
             cand = {"logits": logits, "T": temp, "index": index}
             if index >= len(logits):
                 return cand  # validate() explains
-            if len(set(logits)) == len(logits) and self._probs(cand)[index] >= 1e-3:
+            if len(set(logits)) == len(logits) and not self.plausible(cand) and self._distinct(cand):
                 return cand
         if fixed:
-            return cand
-        raise DrawError("stats.softmax_temperature: no draw with p ≥ 0.001 in 200 tries")
+            return cand  # the user's values may leave the envelope
+        raise DrawError("stats.softmax_temperature: no draw with 1e-4 ≤ p ≤ 0.9999 in 200 tries")
+
+    # The envelope (issue 14): an asked probability between 1e-4 and 0.9999. Above 0.9999 the answer reads
+    # "1" and tests only the argmax; below 1e-4 it is a tail that sampling (top-k/top-p) cuts off anyway.
+    P_LO, P_HI = 1e-4, 0.9999
+
+    def plausible(self, p: Params) -> list[str]:
+        if p["index"] >= len(p["logits"]):
+            return []
+        prob = self._probs(p)[p["index"]]
+        if not self.P_LO <= prob <= self.P_HI:
+            return [f"the asked probability {prob:.6g} is outside [{self.P_LO:g}, {self.P_HI:g}]"]
+        return []
+
+    def _distinct(self, p: Params) -> bool:
+        """Whether every misconception's value is wrong at the answer's precision (so none is dropped)."""
+        head = self.solve(p)[0]
+        ds = self.distractors(p, [head])
+        return len(ds) == 2
 
     def validate(self, p: Params) -> None:
         if p["index"] >= len(p["logits"]):
@@ -1005,7 +1049,7 @@ class SoftmaxTemperature(Generator):
         return [v / total for v in e]
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("probability", self._probs(p)[p["index"]], None, RTOL)]
+        return [Answer(f"p_{p['index']}", self._probs(p)[p["index"]])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         z, t, i = p["logits"], p["T"], p["index"]
@@ -1095,7 +1139,7 @@ class PriceEquation(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         wbar, _, cov = self._parts(p)
-        return [Answer("change in mean trait", float(cov / wbar), None, RTOL)]
+        return [Answer("change in mean trait", float(cov / wbar))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         z, w = p["z"], p["w"]
@@ -1180,8 +1224,8 @@ class MleVariance(Generator):
     def solve(self, p: Params) -> list[Answer]:
         _, ss = self._ss(p)
         n = len(p["data"])
-        return [Answer("MLE variance", float(ss / n), None, RTOL),
-                Answer("unbiased variance", float(ss / (n - 1)), None, RTOL)]
+        return [Answer("MLE variance", float(ss / n)),
+                Answer("unbiased variance", float(ss / (n - 1)))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         data = p["data"]

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from quizgen import precision
 from quizgen.checking import assert_close, require
 from quizgen.errors import ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import as_number as _number
 from quizgen.gentools import keep_wrong
 from quizgen.grading import accepts
-from quizgen.model import RTOL, Answer, Distractor, Tolerance, Value
+from quizgen.model import Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import tex
 from quizgen.rng import Rng
@@ -54,6 +55,7 @@ class TimeUnits(Generator):
 
     id = "units.time"
     version = 1
+    form = ("from", "to")
     title = "What is this quantity in the other unit?"
     tags = ("time", "conversion")
     params = (
@@ -73,7 +75,7 @@ class TimeUnits(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         v = Fraction(p["quantity"]) * SECONDS[p["from"]] / SECONDS[p["to"]]
-        return [Answer("duration", _number(v), p["to"], RTOL)]
+        return [Answer("duration", _number(v), p["to"])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         qty, src, dst = p["quantity"], p["from"], p["to"]
@@ -127,6 +129,11 @@ def _pow_tex(mant: int, exp: int) -> str:
     return f"10^{{{exp}}}" if mant == 1 else f"3 \\times 10^{{{exp}}}"
 
 
+HALF_POWER = precision.factor(2, why="an estimate to the nearest half power of ten: 10^n and 3×10^n are a "
+                              "factor 3 apart, so within a factor of 2 accepts the right one (and 9 for 10) "
+                              "and rejects its neighbours")
+
+
 def _float(mant: int, exp: int) -> float:
     return float(f"{mant}e{exp}")
 
@@ -166,7 +173,7 @@ class PowersOfTen(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         mant, exp = self._parts(p)[2]
-        return [Answer("a·b", _float(mant, exp), None, Tolerance(factor=10**0.25))]
+        return [Answer("a·b", _float(mant, exp), None, HALF_POWER)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         (ma, ka), (mb, kb), (mant, exp) = self._parts(p)
@@ -219,7 +226,7 @@ class PflopsDays(Generator):
         return {"flops": rng.nice(1e18, 1e26, sig=2)}
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("PF/s-days", float(Fraction(p["flops"]) / PFLOPS_DAY), "PF/s-days", RTOL)]
+        return [Answer("compute", float(Fraction(p["flops"]) / PFLOPS_DAY), "PF/s-days")]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         f = p["flops"]
@@ -259,6 +266,7 @@ class ByteUnits(Generator):
 
     id = "units.bytes"
     version = 2
+    form = ("from", "to")
     title = "What is this size in the other unit?"
     tags = ("memory", "conversion")
     params = (
@@ -278,9 +286,8 @@ class ByteUnits(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         v = Fraction(p["value"]) * BYTES[p["from"]] / BYTES[p["to"]]
-        # rtol 1e-3 like every closed form: the 4 significant figures that answer keys and `show` print
-        # must pass. The nearest misconception (MiB taken as MB) is still 4.9% off.
-        return [Answer("size", _number(v), p["to"], RTOL)]
+        # 3 significant figures: the nearest misconception (MiB taken as MB) is still 4.9% off.
+        return [Answer("size", _number(v), p["to"])]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         v, src, dst = p["value"], p["from"], p["to"]

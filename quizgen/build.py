@@ -7,9 +7,11 @@ does not change the others. Example::
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from quizgen.deck import DeckItem, DeckSpec
 from quizgen.model import Problem
@@ -42,6 +44,96 @@ class Built:
         return self.variants[0]
 
 
+T = TypeVar("T")
+
+PARALLEL_MIN = 400
+"""Decks with at least this many problems to draw are drawn in a process pool (when ``fork`` exists)."""
+CHUNK = 64
+"""Draws per task sent to a worker."""
+
+# The build in progress (spec, registry, seed, variant offset, render), inherited by forked workers
+# and never pickled: a registry may hold generators defined in a test or loaded from the user's
+# --generators dir, and ``render`` may be a closure.
+_JOB: tuple[DeckSpec, Registry, int, int, Callable[[Built], Any]] | None = None
+
+
+def _tasks(spec: DeckSpec, count: int | None, variants: int | None) -> list[tuple[int, int, int]]:
+    out: list[tuple[int, int, int]] = []
+    for idx, item in enumerate(spec.items):
+        n = count if count is not None else item.count
+        k = variants if variants is not None else (item.variants or spec.variants)
+        out.extend((idx, c, k) for c in range(n))
+    return out
+
+
+def _one(spec: DeckSpec, registry: Registry, seed: int, offset: int, render: Callable[[Built], Any],
+         task: tuple[int, int, int]) -> Any:
+    idx, c, k = task
+    item = spec.items[idx]
+    gen = registry.get(item.generator)
+    first = gen.problem(item_seed(seed, gen.id, idx, c, offset), item.options)
+    # Later variants share the first one's form (same branch and parts, new numbers); the spec's
+    # own options still win.
+    fixed = {**gen.form_of(first.params), **item.options}
+    rest = tuple(gen.problem(item_seed(seed, gen.id, idx, c, offset + v), fixed) for v in range(1, k))
+    return render(Built(item, idx, c, (first, *rest)))
+
+
+def _chunk(chunk: list[tuple[int, int, int]]) -> list[Any]:
+    assert _JOB is not None
+    return [_one(*_JOB, t) for t in chunk]
+
+
+def default_workers(n_tasks: int) -> int:
+    """One process per core for big decks (where ``fork`` exists), else 1."""
+    if n_tasks < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 32))
+
+
+def build_rendered(
+    spec: DeckSpec,
+    registry: Registry,
+    render: Callable[[Built], T],
+    *,
+    seed: int,
+    count: int | None = None,
+    variants: int | None = None,
+    variant_offset: int = 0,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> list[T]:
+    """``render(entry)`` for every entry of ``spec``, in order, computed in the worker that drew
+    the entry (rendering costs as much as drawing, and a small result is cheaper to send back than
+    the problems). ``workers``: processes (default :func:`default_workers`); every problem depends
+    only on its own seed, and results come back in order, so the result is the same however many
+    there are."""
+    global _JOB
+    tasks = _tasks(spec, count, variants)
+    n = default_workers(len(tasks)) if workers is None else max(1, workers)
+    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        n = 1
+    out: list[T] = []
+    if n == 1:
+        for t in tasks:
+            out.append(_one(spec, registry, seed, variant_offset, render, t))
+            if progress is not None:
+                progress(1)
+        return out
+    _JOB = (spec, registry, seed, variant_offset, render)
+    try:
+        chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+        with multiprocessing.get_context("fork").Pool(min(n, len(chunks))) as pool:
+            for done in pool.imap(_chunk, chunks):
+                out.extend(done)
+                if progress is not None:
+                    progress(len(done))
+    finally:
+        _JOB = None
+    return out
+
+
 def build_problems(
     spec: DeckSpec,
     registry: Registry,
@@ -51,20 +143,14 @@ def build_problems(
     variants: int | None = None,
     variant_offset: int = 0,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> list[Built]:
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
-    another block of variants (printed versions use one offset per version)."""
-    out: list[Built] = []
-    for idx, item in enumerate(spec.items):
-        gen = registry.get(item.generator)
-        n = count if count is not None else item.count
-        k = variants if variants is not None else (item.variants or spec.variants)
-        for c in range(n):
-            probs = tuple(
-                gen.problem(item_seed(seed, gen.id, idx, c, variant_offset + v), item.options)
-                for v in range(k)
-            )
-            out.append(Built(item, idx, c, probs))
-            if progress is not None:
-                progress(1)
-    return out
+    another block of variants (printed versions use one offset per version); ``workers`` as in
+    :func:`build_rendered`."""
+    return build_rendered(spec, registry, _itself, seed=seed, count=count, variants=variants,
+                          variant_offset=variant_offset, progress=progress, workers=workers)
+
+
+def _itself(b: Built) -> Built:
+    return b

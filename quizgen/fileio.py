@@ -22,6 +22,12 @@ def check_writable_file(path: Path) -> None:
         raise OutputError(f"cannot write {str(path)!r}: folder {str(parent)!r} is not writable")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temp path beside ``path``, renamed onto it only if the block succeeds."""
@@ -32,6 +38,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a normal file honours the umask
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

@@ -7,7 +7,9 @@ and ``quizgen grade`` apply. A categorical part accepts its word (or an unambigu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 from quizgen.model import Answer, Number, Tolerance
 
@@ -32,5 +34,14 @@ def accepts(answer: Answer, guess: Number | str | Sequence[Number]) -> bool:
     guesses: list[Number] = list(guess) if isinstance(guess, (list, tuple)) else [guess]  # type: ignore[list-item]
     if len(guesses) != len(values):
         return False
+    tol = answer.tolerance
     pairs = zip(guesses, values, strict=True)
-    return all(answer.tolerance.accepts(float(g), float(v)) for g, v in pairs)
+    return all(_exact_int(g, v) if tol.exact and isinstance(v, int) else tol.accepts(float(g), float(v))
+               for g, v in pairs)
+
+
+def _exact_int(guess: Number, value: int) -> bool:
+    """An exact integer is compared exactly: 2^53 is not 2^53 + 1, though both are one float."""
+    if isinstance(guess, float) and not math.isfinite(guess):
+        return False
+    return Fraction(guess) == value

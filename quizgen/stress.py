@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from quizgen.checking import missing_optional
 from quizgen.generator import Generator
 from quizgen.grading import accepts
 from quizgen.model import Problem
@@ -23,6 +24,12 @@ class GenResult:
     seeds: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: int = 0
+    """Seeds whose cross-check was skipped: it needs an optional package that is not installed."""
+    skipped_problems: int = 0
+    """Seeds not drawn at all: drawing them needs such a package (measured generators)."""
+    missing: list[str] = field(default_factory=list)
+    """Those packages (``["torch"]``)."""
 
     @property
     def ok(self) -> bool:
@@ -84,7 +91,9 @@ def precision_violations(gen: Generator, problem: Problem) -> list[str]:
 
 
 def check_generator(gen: Generator, seeds: Iterable[int]) -> GenResult:
-    """Draw every seed, run the self-check and the invariants; collect failures (never raise)."""
+    """Draw every seed, run the self-check and the invariants; collect failures (never raise).
+    What needs an optional package that is not installed (torch) is skipped and counted: a
+    cross-check alone, or the whole problem when even drawing it needs torch (measured ones)."""
     res = GenResult(gen.id)
     t0 = time.perf_counter()
     for seed in seeds:
@@ -94,9 +103,19 @@ def check_generator(gen: Generator, seeds: Iterable[int]) -> GenResult:
             again = gen.problem(seed)
             if again.dumps() != problem.dumps():
                 res.failures.append(f"seed {seed}: not deterministic")
-            gen.check(problem.params, problem.answers)
+            try:
+                gen.check(problem.params, problem.answers)
+            except Exception as e:  # torch not installed: skip this cross-check, say so
+                if (pkg := missing_optional(e)) is None:
+                    raise
+                res.skipped += 1
+                res.missing += [pkg] if pkg not in res.missing else []
             res.failures += [f"seed {seed}: {b}" for b in invariants(gen, problem)]
         except Exception as e:  # a failure report, not a crash: keep going
+            if (pkg := missing_optional(e)) is not None:
+                res.skipped_problems += 1
+                res.missing += [pkg] if pkg not in res.missing else []
+                continue
             tb = traceback.format_exception_only(type(e), e)[-1].strip()
             res.failures.append(f"seed {seed}: {tb}")
     res.seconds = time.perf_counter() - t0

@@ -4,6 +4,7 @@ script runs in headless Chromium the way Anki's reviewer runs it."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -12,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -22,7 +24,16 @@ import pytest
 
 from quizgen.deck import DeckSpec, parse_deck
 from quizgen.errors import OutputError
-from quizgen.export.anki import FIELDS, MODEL_ID, MODEL_NAME, work_units, write_apkg
+from quizgen.export.anki import (
+    FIELDS,
+    MODEL_ID,
+    MODEL_NAME,
+    RECALL_MODEL_ID,
+    RECALL_MODEL_NAME,
+    area_tag,
+    work_units,
+    write_apkg,
+)
 from quizgen.generator import Generator, Params
 from quizgen.model import Answer, Problem, Tolerance
 from quizgen.registry import Registry, area_title
@@ -148,7 +159,9 @@ def test_every_generator_imports_and_renders(registry: Registry, col: Any, tmp_p
         assert len(nids) == 1, gen.id
         note = col.get_note(nids[0])
         short = gen.id.split(".", 1)[1]
-        assert set(note.tags) >= {"quizgen", gen.area, f"{gen.area}::{short}"}
+        tag = area_tag(gen.area)  # named like the subdeck
+        assert set(note.tags) >= {"quizgen", tag, f"{tag}::{short}"}
+        assert tag.replace("_", " ") == area_title(gen.area)
         deck_names = {col.decks.name(c.did) for c in note.cards()}
         assert deck_names == {f"All generators::{area_title(gen.area)}"}
         cards = sorted(note.cards(), key=lambda c: c.ord)
@@ -159,7 +172,7 @@ def test_every_generator_imports_and_renders(registry: Registry, col: Any, tmp_p
         assert "<script>" in cards[0].question()
         assert "[[type:AnswerPlain]]" in cards[1].question()
         assert note["AnswerPlain"] and "<" not in note["AnswerPlain"]
-    assert col.find_notes("tag:flops::*") and col.find_notes('"deck:All generators::FLOPs"')
+    assert col.find_notes("tag:FLOPs::*") and col.find_notes('"deck:All generators::FLOPs"')
 
 
 def test_escaping_math_and_markdown(registry: Registry, col: Any, tmp_path: Path) -> None:
@@ -199,11 +212,11 @@ def test_answer_fields_measured_and_units(registry: Registry, col: Any, tmp_path
     import_apkg(col, out)
     note = col.get_note(col.find_notes("")[0])
     assert note["Measured"] == "on Test CPU &lt;x86&gt; (2 threads) (deck built 2023-11-14)"
-    assert "time: within a factor of 2" in note["Tolerance"] and "rates: ±0.1%" in note["Tolerance"]
+    assert "time: within a factor of 2" in note["Tolerance"] and "rates: within 0.1%" in note["Tolerance"]
     assert "\\(0.00123\\)" in note["Answer"] and ">s<" in note["Answer"]
-    assert "\\([1.5,\\ 2 \\times 10^{22}]\\)" in note["Answer"]
-    assert note["AnswerPlain"] == "0.00123"
-    assert "Type time in s" in note["TypeIn"]
+    assert "[\\(1.5\\),<wbr> \\(2 \\times 10^{22}\\)]" in note["Answer"]  # a vector wraps between items
+    assert note["AnswerPlain"] == "0.00123; 1.5, 2e22"  # every part the question asks
+    assert "Type time in s (within a factor of 2" in note["TypeIn"] and "then rates in FLOP/s" in note["TypeIn"]
     for card in note.cards():
         assert_renders(card.question(), card.answer())
     assert "Measured" in note.cards()[0].answer()
@@ -215,6 +228,11 @@ def test_no_type_in_card_unless_the_spec_asks(registry: Registry, col: Any, tmp_
     assert (res.notes, res.cards) == (3, 3)
     import_apkg(col, out)
     assert col.card_count() == 3 and all(col.get_card(c).ord == 0 for c in col.find_cards(""))
+    model = col.models.by_name(RECALL_MODEL_NAME)  # no unused "Type answer" template
+    assert model["id"] == RECALL_MODEL_ID and [t["name"] for t in model["tmpls"]] == ["Recall"]
+    assert model["sortf"] == FIELDS.index("Key")  # the browser's sort column: plain text, no raw TeX
+    note = col.get_note(col.find_notes("")[0])
+    assert col.db.scalar("select sfld from notes where id = ?", note.id) == note["Key"]
 
 
 # -- identity, updates, review history ----------------------------------------------------------------
@@ -304,7 +322,10 @@ def test_variant_fields(registry: Registry, tmp_path: Path) -> None:
         assert tex(p.answer.value) in f["Answer"].split('data-v="')[i + 1]
         assert f"seed {p.seed}" in f["Source"]
     assert f["AnswerPlain"] == typeable(probs[0].answer.value, 15)  # type-in asks variant 1
-    assert f["Extra"] == "" and f["Measured"] == ""
+    assert f["Measured"] == ""
+    for i, p in enumerate(probs):  # the common mistakes of each variant, value and why
+        part = f["Extra"].split('data-v="')[i + 1]
+        assert "Common mistakes" in part and all(html.escape(d.why, quote=False) in part for d in p.distractors)
 
 
 def test_progress_is_called_per_note(registry: Registry, tmp_path: Path) -> None:
@@ -520,3 +541,339 @@ def test_same_problem_twice_is_one_note(registry: Registry, tmp_path: Path, monk
                      timestamp=T0)
     assert (res.notes, res.duplicates, res.cards) == (1, 3, 1)
     assert len(notes_table(tmp_path / "d.apkg", tmp_path)) == 1
+
+
+# -- identity across decks and versions; rebuilds that leave unchanged notes alone --------------------
+def bumped(registry: Registry) -> Generator:
+    base = type(reworded(registry))
+
+    class Bumped(base):  # type: ignore[valid-type,misc]
+        version = base.version + 1
+
+    return Bumped()
+
+
+def test_version_bump_updates_notes_in_place(registry: Registry, col: Any, tmp_path: Path) -> None:
+    spec = spec_of(registry, items(("flops.matmul", 3)))
+    write_apkg(spec, registry, tmp_path / "a.apkg", seed=9, timestamp=T0)
+    assert len(import_apkg(col, tmp_path / "a.apkg").new) == 3
+    reviewed = _review_all(col)
+    reg2 = registry_with(bumped(registry))
+    write_apkg(spec, reg2, tmp_path / "b.apkg", seed=9, timestamp=T0 + 100)
+    log = import_apkg(col, tmp_path / "b.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 3, 0)
+    assert col.note_count() == 3 and col.db.scalar("select count() from revlog") == reviewed
+    assert all(f"/v{matmul_cls(registry).version + 1}/" in col.get_note(n)["Key"] for n in col.find_notes(""))
+
+
+def test_bundled_decks_share_no_note(registry: Registry, col: Any, tmp_path: Path) -> None:
+    from quizgen.deck import load_deck
+
+    total = 0
+    for name in ("ml-math", "llm-scaling"):
+        spec = load_deck(name, registry)
+        out = tmp_path / f"{name}.apkg"
+        res = write_apkg(spec, registry, out, seed=2026, count=1, timestamp=T0)  # the same seed on purpose
+        log = import_apkg(col, out)
+        assert len(log.new) == res.notes and not log.updated and not log.duplicate and not log.conflicting
+        total += res.notes
+    assert col.note_count() == total
+
+
+def _tag_notes(col: Any, tags: list[str]) -> None:
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        note.tags = [*note.tags, *tags]
+        col.update_note(note)
+
+
+def test_unchanged_rebuild_updates_nothing_and_keeps_tags(registry: Registry, col: Any, tmp_path: Path) -> None:
+    """The default timestamp (now): only notes whose content changed are stamped newer."""
+    spec = spec_of(registry, items(("flops.matmul", 2), ("stats.regression", 2)), variants=2)
+    out = tmp_path / "deck.apkg"
+    write_apkg(spec, registry, out, seed=5, timestamp=T0)
+    assert len(import_apkg(col, out).new) == 4
+    reviewed = _review_all(col)
+    _tag_notes(col, ["marked", "leech", "my_tag"])
+    before = {n: col.get_note(n).mod for n in col.find_notes("")}
+
+    write_apkg(spec, registry, out, seed=5)  # default timestamp: now
+    log = import_apkg(col, out)
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    for nid in col.find_notes(""):
+        assert {"marked", "leech", "my_tag"} <= set(col.get_note(nid).tags)
+        assert col.get_note(nid).mod == before[nid]
+    stamps = {r[0]: r for r in notes_table(out, tmp_path)}
+
+    # One generator reworded: its notes (only) get a new stamp and update, history kept.
+    reg2 = Registry({g.id: (reworded(registry) if g.id == "flops.matmul" else g) for g in registry}, {})
+    write_apkg(spec, reg2, out, seed=5, timestamp=time.time() + 10)  # newer than the tagging, surely
+    log = import_apkg(col, out)
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 2, 0)
+    assert col.db.scalar("select count() from revlog") == reviewed
+    assert len(col.find_notes("tag:leech")) == 2  # the unchanged stats notes kept theirs
+    assert all("Count the FLOPs" in col.get_note(n)["Question"] for n in col.find_notes('"Key:flops.matmul/*"'))
+    after = {r[0]: r for r in notes_table(out, tmp_path)}
+    assert sum(stamps[g] != after[g] for g in after) == 2
+
+
+def test_parallel_draws_give_the_same_bytes(registry: Registry, tmp_path: Path) -> None:
+    spec = spec_of(registry, items(("flops.matmul", 40), ("stats.regression", 30), ("llm.chinchilla", 30)),
+                   variants=2, type_in=True)
+    serial, parallel = tmp_path / "s.apkg", tmp_path / "p.apkg"
+    write_apkg(spec, registry, serial, seed=3, timestamp=T0, workers=1)
+    write_apkg(spec, registry, parallel, seed=3, timestamp=T0, workers=2)
+    assert serial.read_bytes() == parallel.read_bytes()
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_output_honours_the_umask(registry: Registry, tmp_path: Path, mask: int, mode: int) -> None:
+    old = os.umask(mask)
+    try:
+        write_apkg(spec_of(registry, items(("flops.matmul", 1))), registry, tmp_path / "u.apkg", seed=1,
+                   timestamp=T0)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "u.apkg").stat().st_mode & 0o777 == mode
+
+
+def test_type_in_asks_every_part_with_its_precision(registry: Registry, col: Any, tmp_path: Path) -> None:
+    out = tmp_path / "t.apkg"
+    write_apkg(spec_of(registry, items(("gpu.roofline", 1), ("stats.regression", 1), ("flops.matmul", 1)),
+                       type_in=True), registry, out, seed=2, timestamp=T0)
+    import_apkg(col, out)
+    from quizgen.build import build_problems
+
+    spec = spec_of(registry, items(("gpu.roofline", 1), ("stats.regression", 1), ("flops.matmul", 1)), type_in=True)
+    for b in build_problems(spec, registry, seed=2):
+        p = b.problem
+        glob = p.id.replace("_", "\\_")
+        note = col.get_note(col.find_notes(f'"Key:{glob}/*"')[0])
+        prompt = html.unescape(note["TypeIn"])
+        parts = note["AnswerPlain"].split("; ")
+        assert len(parts) == len(p.answers)  # every part the question asks (roofline: both)
+        for a, typed in zip(p.answers, parts, strict=True):
+            assert a.label in prompt
+            if a.categorical:
+                assert typed == a.value and " or ".join(a.choices) in prompt
+            elif not a.tolerance.exact:
+                assert a.precision in prompt  # the precision policy's words, not a digit count of its own
+            if isinstance(a.value, list):
+                assert typed.count(", ") == len(a.value) - 1
+        assert "spacing does not matter" in prompt
+
+
+# -- phone layout with Anki's own MathJax and reviewer CSS -------------------------------------------
+def _browser_or_skip() -> str:
+    chromium = _chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
+        pytest.skip("headless Chromium not installed (apt-get install -y chromium)")
+    return chromium
+
+
+def _sides(col: Any, days: list[int], typed: str | None = None) -> list[dict[str, Any]]:
+    """Every card side as the reviewer shows it, once per day (each day may pick another variant)."""
+    from .anki_web import reviewer_html
+
+    out = []
+    for cid in sorted(col.find_cards("")):
+        card = col.get_card(cid)
+        expected = card.note()["AnswerPlain"]
+        for now in days:
+            answer = typed if typed is not None else expected.replace(" ", "")  # spacing differs on purpose
+            out.append({"html": reviewer_html(card.question()), "now": now, "key": f"{card.note()['Key']}#{card.ord}q"})
+            out.append({"html": reviewer_html(card.answer(), answer, expected, col), "now": now,
+                        "key": f"{card.note()['Key']}#{card.ord}a", "typed": answer, "expected": expected})
+    return out
+
+
+@pytest.mark.browser
+def test_every_card_side_fits_a_phone(registry: Registry, tmp_path: Path) -> None:
+    """ml-math (one variant) and llm-scaling with variants = 3 and type-in cards, every side on
+    every variant, at 360 px (a phone) and 1100 px: nothing scrolls the page sideways; a formula
+    that cannot fit scrolls in its own box. One Chromium run renders all of them."""
+    from quizgen.deck import load_deck
+
+    from .anki_web import aqt_web_dir, measure
+
+    chromium = _browser_or_skip()
+    web, why = aqt_web_dir()
+    if web is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Anki's reviewer assets are required in CI: {why}")
+        pytest.skip(why)
+    sides: list[dict[str, Any]] = []
+    noon = int(T0 * 1000) - int(T0 * 1000) % 86_400_000 + 12 * 3_600_000
+    for name, variants, type_in in (("ml-math", 1, False), ("llm-scaling", 3, True)):
+        spec = dataclasses.replace(load_deck(name, registry), variants=variants, type_in=type_in)
+        out = tmp_path / f"{name}.apkg"
+        write_apkg(spec, registry, out, seed=2026, timestamp=T0)
+        c = Collection(str(tmp_path / f"{name}.anki2"))
+        try:
+            import_apkg(c, out)
+            sides += _sides(c, [noon + d * 86_400_000 for d in range(variants)])
+        finally:
+            c.close()
+    data = measure(chromium, web, sides, [360, 1100], tmp_path, env={"TZ": "UTC"})
+    for width, d in data.items():
+        assert d["done"] and not d["errors"], (width, d["errors"][:3])
+        assert len(d["results"]) == len(sides)
+        over = [(sides[r["i"]]["key"], r["scrollWidth"], r["wide"][:2]) for r in d["results"]
+                if r["scrollWidth"] > r["clientWidth"]]
+        assert not over, f"{len(over)} sides overflow at {width} px: {over[:5]}"
+        assert not [r for r in d["results"] if r["errors"]], "MathJax reported TeX errors"
+        if width == 360:  # what cannot be broken (a 40-digit float) scrolls inside its own box
+            assert any(r["scrolls"] for r in d["results"])
+        typed = [r for r in d["results"] if sides[r["i"]].get("typed") is not None and r["typeans"]]
+        assert any(sides[r["i"]]["typed"] != sides[r["i"]]["expected"] for r in typed), "no spacing differs"
+        for r in typed:  # typed without spaces after commas: accepted all the same
+            assert "typeBad" not in r["typeans"] and "typeMissed" not in r["typeans"], r["typeans"]
+
+
+@pytest.mark.browser
+def test_variants_switch_at_4am_local_time(registry: Registry, col: Any, tmp_path: Path) -> None:
+    """Anki's day starts at 4 am: 23:59 and 03:59 show the variant of the day before, 04:01 the next."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    chromium = _browser_or_skip()
+    out = tmp_path / "v.apkg"
+    write_apkg(spec_of(registry, items(("flops.matmul", 3)), variants=3), registry, out, seed=21, timestamp=T0)
+    import_apkg(col, out)
+    cards = [col.get_card(cid) for cid in sorted(col.find_cards(""))]
+    tz = ZoneInfo("Asia/Kolkata")
+    day0 = datetime(2026, 3, 10, tzinfo=tz)
+    clock = [(day0 + timedelta(days=d, hours=h, minutes=m)) for d in range(3)
+             for h, m in ((4, 1), (12, 0), (23, 59), (24, 1), (27, 59))]  # 27:59 = 03:59 next morning
+    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
+            .replace("@DAYS@", _js_literal([int(t.timestamp() * 1000) for t in clock])))
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
+         (tmp_path / "page.html").as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
+    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
+    data = json.loads(html.unescape(m.group(1)))
+    assert data["errors"] == []
+    for c in range(len(cards)):
+        picked = []
+        for r in (r for r in data["results"] if r["card"] == c and r["day"] >= 0):
+            chosen = {s["variants"][0] for side in ("front", "back") for s in r[side] if s["variants"]}
+            assert len(chosen) == 1  # front and back agree at any time of day
+            picked.append(chosen.pop())
+        for d in range(3):  # one Anki day: 04:01 .. 03:59 the next morning
+            assert len(set(picked[5 * d:5 * d + 5])) == 1, picked
+        assert picked[0] != picked[5] != picked[10]  # and the next Anki day shows the next variant
+
+
+def test_categorical_parts_show_the_word(registry: Registry, col: Any, tmp_path: Path) -> None:
+    base = matmul_cls(registry)
+
+    class Bound(base):  # type: ignore[valid-type,misc]
+        def solve(self, p: Params) -> list[Answer]:
+            return [Answer("attainable", 43.3, "TFLOP/s"),
+                    Answer("bound", "memory-bound", choices=("compute-bound", "memory-bound"))]
+
+    reg = registry_with(Bound())
+    out = tmp_path / "c.apkg"
+    write_apkg(spec_of(reg, items(("flops.matmul", 1)), type_in=True), reg, out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    note = col.get_note(col.find_notes("")[0])
+    assert '<span class="qz-label">bound:</span> <span class="qz-value">memory-bound</span>' in note["Answer"]
+    assert note["AnswerPlain"] == "43.3; memory-bound"
+    assert "compute-bound or memory-bound" in html.unescape(note["TypeIn"])
+    assert "one of: compute-bound, memory-bound" in note["Tolerance"]
+    for card in note.cards():
+        assert_renders(card.question(), card.answer())
+
+
+def test_unit_is_not_repeated_when_the_label_names_it(registry: Registry, col: Any, tmp_path: Path) -> None:
+    out = tmp_path / "u.apkg"
+    write_apkg(spec_of(registry, items(("flops.matmul", 1)), type_in=True), registry, out, seed=1, timestamp=T0)
+    import_apkg(col, out)
+    note = col.get_note(col.find_notes("")[0])
+    assert "FLOPs:</span>" in note["Answer"] and "qz-unit" not in note["Answer"]  # not "FLOPs: 524 288 FLOP"
+    assert "Type FLOPs (" in html.unescape(note["TypeIn"]) and " in FLOP" not in note["TypeIn"]
+
+
+# -- the math layout helper (quizgen/render/mathlayout.py) --------------------------------------------
+def _bare(tex_src: str) -> str:
+    """TeX without the layout markup break_display/split_inline add, and without spaces."""
+    t = re.sub(r"\\begin\{aligned\}|\\end\{aligned\}|\\\\|&|\\quad \{\}|\{\}", "", tex_src)
+    return re.sub(r"\s+", "", t)
+
+
+def test_long_derivations_break_at_relations_and_keep_every_symbol() -> None:
+    from quizgen.render.mathlayout import break_display, split_inline, tex_width
+
+    src = (r"12Ld^2 + Vd = 12 \times 32 \times 512^2 + 128\,256 \times 512 = 100\,663\,296 + 65\,667\,072"
+           r" = 166\,330\,368")
+    out = break_display(src, 12.5)
+    rows = out.removeprefix("\\begin{aligned} ").removesuffix(" \\end{aligned}").split(" \\\\ ")
+    assert rows[0] == "& 12Ld^2 + Vd"  # a wide left side gets its own row
+    assert [r.split(" ", 1)[0] for r in rows[1:]] == ["&=", "&\\quad", "&=", "&="]
+    assert _bare(out) == _bare(src)
+    assert break_display("x = 1", 12.5) == "x = 1"  # short: unchanged
+    # never inside braces or \left ... \right
+    braced = r"f\left(a = b = c = d = e = f = g = h = i = j = k = l\right) = 2"
+    assert _bare(break_display(braced, 5)) == _bare(braced) and "\\left(a = b" in break_display(braced, 5)
+    # two equations in one display: one block of rows each
+    two = r"N = \sqrt{C/120} = 1.225 \times 10^{10}\ \text{params}, D = 20N = 2.449 \times 10^{11}\ \text{tokens}"
+    assert "\\\\ D &= 20N" in break_display(two, 12.5)
+    vec = r"w=(0.12,\ 2.8,\ 0.023,\ 0.017,\ 2.4,\ 2.7,\ 8.6,\ 1.3,\ 0.81,\ 4)"
+    pieces = split_inline(vec, 12)
+    assert pieces and len(pieces) > 1 and all(tex_width(p) <= 12 for p in pieces)
+    assert _bare("".join(pieces)) == _bare(vec)
+    assert split_inline("a + b", 12) is None
+
+
+def test_layout_keeps_every_formula_of_every_generator(registry: Registry) -> None:
+    """Every formula the generators write (3 seeds each), laid out for a phone, still holds the same
+    symbols in the same order, and inline pieces each fit."""
+    from quizgen.render.mathlayout import break_display, split_inline, tex_width
+
+    seen = 0
+    for gen in registry:
+        if gen.measured:
+            continue
+        for seed in range(3):
+            p = gen.problem(seed)
+            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
+                display, inline = m.group(1), m.group(2)
+                if display is not None:
+                    assert _bare(break_display(display, 12.5)) == _bare(display), (gen.id, display)
+                else:
+                    pieces = split_inline(inline, 12)
+                    if pieces is not None:
+                        assert _bare("".join(pieces)) == _bare(inline), (gen.id, inline)
+                        assert all(tex_width(x) <= 12 for x in pieces)
+                seen += 1
+    assert seen > 500
+
+
+def test_measured_notes_keep_their_stamp_across_days(registry: Registry, tmp_path: Path) -> None:
+    """The "(deck built DATE)" note on a measured answer is not a content change."""
+    base = matmul_cls(registry)
+
+    class Measured(base):  # type: ignore[valid-type,misc]
+        def solve(self, p: Params) -> list[Answer]:
+            return [Answer("time", 0.00123, "s", Tolerance(factor=2), measured_on="Test CPU")]
+
+    reg = registry_with(Measured())
+    spec = spec_of(reg, items(("flops.matmul", 2)))
+    out = tmp_path / "m.apkg"
+    write_apkg(spec, reg, out, seed=1, timestamp=T0)
+    first = notes_table(out, tmp_path)
+    write_apkg(spec, reg, out, seed=1, timestamp=T0 + 3 * 86_400)
+    assert notes_table(out, tmp_path) == first  # same fields (the old date), same stamp below
+    db = tmp_path / "raw.anki2"
+    db.write_bytes(zipfile.ZipFile(out).read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        assert {m for (m,) in conn.execute("select mod from notes")} == {int(T0)}
+        assert {m for (m,) in conn.execute("select mod from cards")} == {int(T0)}
+        (models,) = conn.execute("select models from col").fetchone()
+        assert [m["mod"] for m in json.loads(models).values()] == [int(T0)]  # the note type is unchanged too

@@ -178,3 +178,24 @@ def test_cuda_matmul_within_datasheet_and_second_harness(cache: Path, registry: 
     bw = registry.get("bench.memory_bandwidth")
     q = bw.problem(0, {"device": "cuda"})
     bw.check(q.params, q.answers)
+
+
+@pytest.mark.parametrize(("device", "tflops", "gbs"), [
+    ("NVIDIA H100 80GB HBM3", 989.4, 3350), ("NVIDIA H200", 989.4, 4800), ("NVIDIA B200", 2250, 8000),
+    ("AMD Instinct MI300X", 1307.4, 5300), ("NVIDIA L4", 121.2, 300), ("NVIDIA GeForce RTX 4090", 165.2, 1008),
+])
+def test_bench_reports_percent_of_peak_for_known_chips(device: str, tflops: float, gbs: float,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from quizgen.bench.suite import datasheet_peaks
+    from quizgen.cli.bench import print_table
+
+    prof = Profile(device=device, device_type="cuda", torch="2.13.0", threads=None,
+                   date="2026-01-02T03:04:05+00:00", results=[
+                       M.Result("matmul", "bfloat16", [8192, 8192, 8192], 0.01, 0.75 * tflops, None, 15),
+                       M.Result("triad", "float32", [2**28], 0.01, None, 0.9 * gbs, 15),
+                   ])
+    peak_tf, peak_bw = datasheet_peaks(prof)
+    assert peak_tf == pytest.approx(tflops, rel=3e-3) and peak_bw == gbs
+    print_table(prof, cached=True)
+    out = capsys.readouterr().out
+    assert "75%" in out and "90%" in out and "datasheet:" in out

@@ -46,7 +46,8 @@ def test_show_json_contract(runner: CliRunner) -> None:
     assert list(d) == ["id", "version", "seed", "params", "question", "solution", "answers", "distractors", "tags"]
     assert d["params"] == {"m": 64, "k": 128, "n": 32}
     a = d["answers"][0]
-    assert list(a) == ["label", "value", "unit", "tolerance", "measured_on"]
+    assert list(a) == ["label", "value", "unit", "tolerance", "precision", "measured_on"]
+    assert a["tolerance"] == {"sig": 3, "rtol": 0, "atol": 500.0} and a["precision"] == "3 significant figures"
     assert a["unit"] == "FLOP" and isinstance(a["value"], int)
     assert all(set(x) == {"value", "why"} for x in d["distractors"])
 

@@ -22,13 +22,22 @@ import pytest
 
 from quizgen.drill.parse import parse_for
 from quizgen.drill.scheduler import Clock, Memory, Rating, Scheduler
-from quizgen.drill.session import DrillCard, Session, Stop, card_key, find_misconception, grade, review_seed
+from quizgen.drill.session import (
+    DrillCard,
+    Progress,
+    Session,
+    Stop,
+    card_key,
+    find_misconception,
+    grade,
+    review_seed,
+)
 from quizgen.drill.store import SCHEMA_VERSION, ReviewRecord, open_store
 from quizgen.drill.ui import PipeUI
 from quizgen.errors import DrillDatabaseError
 from quizgen.generator import Generator, Params
 from quizgen.grading import accepts
-from quizgen.model import EXACT, RTOL, Answer, Distractor, Problem
+from quizgen.model import EXACT, SIG3, Answer, Distractor, Problem
 from quizgen.params import Param
 from quizgen.registry import Registry
 from quizgen.rng import Rng
@@ -87,7 +96,8 @@ def spawn(args: list[str], now: datetime) -> pexpect.spawn:
                          timeout=60, dimensions=(50, 200))
 
 
-QUESTION = re.compile(r"\d+/\d+ · (?:\x1b\[[0-9;]*m)*(flops\.matmul \{[^}]*\}).*?seed (\d+)", re.S)
+COUNTER = r"(?:card \d+ of \d+(?:, \d+ to repeat)?|repeat \([^)]*\))"
+QUESTION = re.compile(COUNTER + r" · (?:\x1b\[[0-9;]*m)*(flops\.matmul \{[^}]*\}).*?seed (\d+)", re.S)
 
 
 def next_question(child: pexpect.spawn) -> tuple[str, int]:
@@ -227,7 +237,7 @@ def test_pipe_session_and_due_dates(registry: Registry, deck3: Path, tmp_path: P
     res = run_cli("drill", str(deck3), "--db", str(db), "--seed", "3", "--new", "0", input="idk\nidk\n",
                   env={"QUIZGEN_NOW": iso(later)})
     assert res.returncode == 0, res.stderr
-    shown = re.findall(r"── \d+/\d+ · (flops\.matmul \{[^}]*\}) · [^·]+ · seed (\d+) ──", res.stdout)
+    shown = re.findall(r"── " + COUNTER + r" · (flops\.matmul \{[^}]*\}) · [^·]+ · seed (\d+) ──", res.stdout)
     assert {k for k, _ in shown} == {KEYS[0], KEYS[1]}
     first_seed = {k: int(v) for k, v in reversed(shown)}
     assert first_seed[KEYS[0]] != s[0] and first_seed[KEYS[1]] != s[1]
@@ -243,6 +253,27 @@ def test_pipe_session_and_due_dates(registry: Registry, deck3: Path, tmp_path: P
     assert flops["retention"] == 0.0  # the one graduated card was missed
     res = run_cli("drill", str(deck3), "--db", str(db), "--stats", env={"QUIZGEN_NOW": iso(later)})
     assert res.returncode == 0 and "retention" in res.stdout and "FLOPs" in res.stdout
+
+
+def test_counter_counts_cards_and_the_summary_counts_new_cards_as_stats_does(deck3: Path, tmp_path: Path) -> None:
+    """Issue 19: the total no longer grows as you miss (1/3 → 2/4 → 3/5); a missed card is a repeat.
+    And the summary's "N new card(s) left" equals `stats`'s new count after a quit on a new card."""
+    db = tmp_path / "d.sqlite3"
+    env = {"QUIZGEN_NOW": iso(NOW)}
+    res = run_cli("drill", str(deck3), "--db", str(db), "--seed", "5", "--new", "3", input="idk\nidk\nidk\nidk\nq\n",
+                  env=env)
+    assert res.returncode == 0, res.stderr
+    heads = re.findall(r"── (.+?) · flops\.matmul", res.stdout)
+    assert heads[:4] == ["card 1 of 3", "card 2 of 3, 1 to repeat", "card 3 of 3, 2 to repeat",
+                         "repeat (3 of 3 cards seen, 2 more to repeat)"], heads
+
+    # A new card quit on screen stays new: summary and stats agree (2 left after 1 review).
+    db2 = tmp_path / "e.sqlite3"
+    res = run_cli("drill", str(deck3), "--db", str(db2), "--seed", "5", "--new", "3", input="idk\ns\nq\n", env=env)
+    assert res.returncode == 0, res.stderr
+    left = int(re.search(r"(\d+) new card\(s\) left", res.stdout).group(1))  # type: ignore[union-attr]
+    st = json.loads(run_cli("stats", str(deck3), "--db", str(db2), "--json", env=env).stdout)
+    assert left == st["new"] == 2
 
 
 def test_pipe_rate_option_reads_a_rating_line(registry: Registry, deck3: Path, tmp_path: Path) -> None:
@@ -333,10 +364,13 @@ def test_bad_paths_and_options(deck3: Path, tmp_path: Path) -> None:
         assert res.returncode == 2, (args, res.stdout, res.stderr)
         assert msg in res.stderr and "Traceback" not in res.stderr, (args, res.stderr)
     assert not (tmp_path / "missing").exists() and not (tmp_path / "x.sqlite3").exists()
-    res = run_cli("stats", str(deck3), "--db", str(tmp_path / "x.sqlite3"), env={"QUIZGEN_NOW": "soon"})
+    res = run_cli("stats", str(deck3), env={"QUIZGEN_NOW": "soon"})
     assert res.returncode == 2 and "QUIZGEN_NOW='soon'" in res.stderr
-    res = run_cli("stats", str(deck3), "--db", str(tmp_path / "none.sqlite3"))
-    assert res.returncode == 0 and "no reviews yet" in res.stdout
+    # A --db that does not exist is a typo, not an empty history (issue 19): an error, no file made.
+    for args in (["stats"], ["drill", "--stats"]):
+        res = run_cli(*args, str(deck3), "--db", str(tmp_path / "none.sqlite3"))
+        assert res.returncode == 2 and res.stderr.startswith("error: --db") and "none.sqlite3" in res.stderr
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "none.sqlite3").exists()  # stats never creates the file
 
 
@@ -406,7 +440,7 @@ class VecGen(Generator):
         return {"a": rng.integer(1, 2)}
 
     def solve(self, p: Params) -> list[Answer]:
-        return [Answer("pair", [p["a"], p["a"] * 1000], "B", EXACT), Answer("time", p["a"] / 1000, "s", RTOL)]
+        return [Answer("pair", [p["a"], p["a"] * 1000], "B", EXACT), Answer("time", p["a"] / 1000, "s", SIG3)]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         return f"What are \\(a = {p['a']}\\) things?", "Because."
@@ -424,8 +458,8 @@ class ScriptedUI(PipeUI):
         self.problem: Problem | None = None
         self.problems: list[Problem] = []
 
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, *rest: Any) -> None:
-        super().question(index, total, card, problem, *rest)
+    def question(self, progress: Progress, card: DrillCard, problem: Problem, *rest: Any) -> None:
+        super().question(progress, card, problem, *rest)
         self.problem = problem
         self.problems.append(problem)
 
@@ -458,7 +492,7 @@ def test_vector_and_multi_part_answers(tmp_path: Path) -> None:
 
     result, ui = run_session(tmp_path, script)
     out = ui.out.getvalue()
-    assert "pair (2 values, ; between, B, exact)> " in out and "time (s, ±0.1%)> " in out
+    assert "pair (2 values, ; between, B, exact)> " in out and "time (s, 3 significant figures)> " in out
     assert "expected 2 numbers separated by ';' or ', ' but read 1" in out
     assert result.stop is Stop.DONE
     assert [r.graded.correct for r in result.reviewed] == [False, True]

@@ -306,3 +306,9 @@ def test_grading_vectors_elementwise() -> None:
     assert not _ok(a, "268,435,456; 8,589,934,592")
     b = Answer("p", [0.7, 0.66667], None, Tolerance(rtol=1e-3))
     assert _ok(b, "0.7; 0.6667") and _ok(b, "70%, 2/3") and not _ok(b, "0.7; 0.6")
+
+
+@pytest.mark.parametrize("text", ["(" * 3000 + "2" + ")" * 3000, "-" * 5000 + "1", "2^" * 3000 + "2", "9" * 5000])
+def test_hostile_input_is_a_parse_error_not_a_crash(text: str) -> None:
+    with pytest.raises(AnswerParseError, match="too long"):
+        parse_for(Answer("x", 1.0), text)

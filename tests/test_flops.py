@@ -245,3 +245,30 @@ def test_dict_param_kind() -> None:
             prm.validate(bad)
         assert msg in str(err.value)
     assert "dict" in prm.describe()
+
+
+def _parts(p: Problem) -> list[tuple[Any, ...]]:
+    return [(a.label, a.unit, a.precision, a.choices, len(a.values)) for a in p.answers]
+
+
+@pytest.mark.parametrize("gen_id", ["flops.einsum", "flops.einsum_grad", "flops.autodiff_passes"])
+def test_a_fixed_form_gives_the_same_answer_parts(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    for first_seed in range(4):
+        first = gen.problem(first_seed)
+        form = gen.form_of(first.params)
+        assert form and set(form) == set(gen.form)
+        versions = [gen.problem(seed, form) for seed in range(100, 120)]
+        assert all(gen.form_of(v.params) == form and _parts(v) == _parts(first) for v in versions)
+        assert len({str(v.params) for v in versions}) > 5
+
+
+def test_flop_counts_are_3_figures_and_passes_exact() -> None:
+    reg = load_registry()
+    mm = reg.get("flops.matmul").problem(0, {"m": 64, "k": 128, "n": 32}).answers[0]
+    # 524,288 FLOP to 3 significant figures: 524,000 passes, the MAC count 262,144 does not.
+    assert mm.value == 524_288 and mm.precision == "3 significant figures" and mm.unit == "FLOP"
+    assert accepts(mm, 524_000) and accepts(mm, 5.24e5) and not accepts(mm, 262_144)
+    passes = reg.get("flops.autodiff_passes").problem(0, {"n_in": 1000, "n_out": 999, "mode": "best"}).answers[0]
+    assert passes.precision == "exact" and passes.tolerance.why
+    assert accepts(passes, 999) and not accepts(passes, 1000)

@@ -159,3 +159,9 @@ def test_kl_categorical_draws_q_for_many_outcomes() -> None:
     # q is drawn in steps of 0.05 only while the outcomes fit; 21 outcomes used to crash the draw.
     p = problem("info.kl_categorical", p=[0.05] * 19 + [0.025, 0.025])
     assert len(p.params["q"]) == 21 and abs(sum(p.params["q"]) - 1) < 1e-9
+
+
+def test_exact_where_exact() -> None:
+    # √(0.3² + 0.4²) = 0.5 and the perplexity of (½, ¼, ⅛) = 4 with 2 bits/token, exactly (no float residue)
+    assert value("info.wasserstein_gaussian", mu_1=0, sigma_1=1, mu_2=0.3, sigma_2=1.4) == 0.5
+    assert value("info.cross_entropy", probs=[0.5, 0.25, 0.125])[1:] == [4.0, 2.0]

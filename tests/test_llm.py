@@ -159,3 +159,67 @@ def test_forward_flops_with_a_huge_fixed_width_still_draws() -> None:
     # The drawn N follows 12Ld², capped at n_params' maximum of 1e18 instead of failing the draw.
     a = answers("llm.forward_flops_per_token", d_model=300_000)
     assert math.isfinite(a[0].value)
+
+
+# -- realism (issue 14) and one form per exam question ------------------------------------------------
+def _parts(p: Any) -> list[tuple[Any, ...]]:
+    """What must not change between versions of one question: the answer parts and how they are graded."""
+    return [(a.label, a.unit, a.precision, a.choices, len(a.values)) for a in p.answers]
+
+
+@pytest.mark.parametrize("gen_id", ["llm.training_flops", "llm.training_days", "llm.mfu", "llm.kv_cache_bytes",
+                                    "llm.decode_latency", "llm.param_count", "llm.forward_flops_per_token"])
+def test_150_draws_stay_inside_the_envelope(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    bad = {seed: why for seed in range(150) if (why := gen.plausible(gen.problem(seed).params))}
+    assert not bad
+
+
+def test_envelopes_name_what_is_unrealistic() -> None:
+    reg = load_registry()
+    # Issue 14's examples: 8B params on 1.9B tokens; a 4.4 TB fp32 cache; 292 TFLOP/s with 180 GB/s.
+    assert "tokens per parameter" in reg.get("llm.training_flops").plausible(
+        {"n_params": 8_000_000_000, "n_tokens": 1_900_000_000})[0]
+    kv = {"n_layers": 128, "n_kv_heads": 64, "n_heads": 64, "head_dim": 128, "seq_len": 32768, "batch": 256,
+          "bytes_per_value": 4}
+    assert len(reg.get("llm.kv_cache_bytes").plausible(kv)) == 2
+    assert reg.get("llm.decode_latency").plausible(
+        {"n_params": 7_000_000_000, "bytes_per_param": 2, "bandwidth_gbs": 180, "peak_tflops": 292})
+    # Inside: Llama 3 8B on 15T tokens; Llama 3 70B decoding in FP8 on an H200 (in BF16, 141.2 GB of
+    # weights would not fit its 141 GB).
+    assert not reg.get("llm.training_flops").plausible({"n_params": 8_030_000_000, "n_tokens": 15 * 10**12})
+    assert not reg.get("llm.decode_latency").plausible(
+        {"n_params": 70_600_000_000, "bytes_per_param": 1, "bandwidth_gbs": 4800, "peak_tflops": 989.4})
+
+
+def test_user_params_outside_the_envelope_are_still_accepted() -> None:
+    gen = load_registry().get("llm.training_flops")
+    p = gen.problem(0, {"n_params": 8e9, "n_tokens": 1.9e9})
+    assert p.params == {"n_params": 8_000_000_000, "n_tokens": 1_900_000_000} and gen.plausible(p.params)
+
+
+@pytest.mark.parametrize("gen_id", ["llm.kv_cache_bytes", "llm.decode_latency", "llm.training_memory",
+                                    "llm.forward_flops_per_token"])
+def test_a_fixed_form_gives_the_same_answer_parts(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    for first_seed in range(4):
+        first = gen.problem(first_seed)
+        form = gen.form_of(first.params)
+        assert form and set(form) == set(gen.form)
+        versions = [gen.problem(seed, form) for seed in range(100, 120)]
+        assert all(gen.form_of(v.params) == form and _parts(v) == _parts(first) for v in versions)
+        assert all(not gen.plausible(v.params) for v in versions)
+        assert len({str(v.params) for v in versions}) > 10  # new numbers, same form
+
+
+def test_precision_other_than_3_figures_says_why() -> None:
+    p = load_registry().get("llm.param_count").problem(0)
+    assert p.answers[0].precision == "4 significant figures" and p.answers[0].tolerance.why
+    assert p.answers[0].label == "N" and p.answers[0].unit == "params"
+    assert "N to 4 significant figures" in p.question or "to 4 significant figures" in p.question
+
+
+def test_chinchilla_is_exact_when_the_root_is() -> None:
+    # C = 4.8e20 = 120 · (2e9)²: N and D are whole numbers, not float residue.
+    n, d = answers("llm.chinchilla", compute=4.8e20)
+    assert (n.value, d.value) == (2_000_000_000, 40_000_000_000) and isinstance(n.value, int)

@@ -57,6 +57,44 @@ def test_float_round_exact_decimal_shown_and_half_up_rejected() -> None:
     assert any(d.value == 16777218 for d in big.distractors)
 
 
+def test_float_round_is_graded_exactly_and_accepts_n_times_2_to_the_k() -> None:
+    from quizgen.drill.parse import parse_value
+
+    p = problem("numerics.float_round", value=3.4e-5, dtype="float16")  # a subnormal: 285 × 2^-23
+    assert p.answer.precision == "exact" and "exactly" in p.question
+    assert accepts(p.answer, parse_value("285 * 2^-23", None))
+    assert accepts(p.answer, 0.00003397464752197265625)
+    assert not accepts(p.answer, 3.397e-5) and not accepts(p.answer, 286 * 2.0**-23)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_float_round_form_keeps_dtype_case_and_answer_parts(seed: int) -> None:
+    gen = REG.get("numerics.float_round")
+    first = gen.problem(seed)
+    form = gen.form_of(first.params)
+    assert set(form) == {"dtype", "case"}
+    values = set()
+    for other in range(1000, 1020):
+        q = gen.problem(other, form)
+        gen.check(q.params, q.answers)
+        assert (q.params["dtype"], q.params["case"]) == (first.params["dtype"], first.params["case"])
+        assert [(a.label, a.precision) for a in q.answers] == [(a.label, a.precision) for a in first.answers]
+        values.add(q.params["value"])
+    assert len(values) > 5  # new numbers, same form
+
+
+@pytest.mark.parametrize(("value", "dtype", "case"), [
+    (515, "bfloat16", "large_integer"), (257, "bfloat16", "tie"), (16777217, "float32", "tie"),
+    (16777218, "float32", "large_integer"), (1e-40, "float32", "subnormal"), (0.1, "float32", "decimal"),
+    (1024.5, "float16", "tie"),
+])
+def test_float_round_case_follows_from_the_value(value: float, dtype: str, case: str) -> None:
+    assert problem("numerics.float_round", value=value, dtype=dtype).params["case"] == case
+    with pytest.raises(ParamError, match="case must be"):
+        REG.get("numerics.float_round").problem(0, {"value": value, "dtype": dtype,
+                                                    "case": "decimal" if case != "decimal" else "tie"})
+
+
 def test_float_round_overflow_is_a_param_error() -> None:
     with pytest.raises(ParamError, match=r"value must be below 65520 .*float16 \(got 70000\)"):
         REG.get("numerics.float_round").problem(0, {"value": 70000, "dtype": "float16"})
@@ -262,10 +300,35 @@ def test_ode_stability_limit_overflow(params: dict[str, Any]) -> None:
 
 
 def test_max_exact_integer_rejects_off_by_one() -> None:
-    # EXACT would be relaxed to rtol 1e-4 at 2^24 and accept 16777215 and 16777217, the mistakes asked about
+    # the exact integer: 16777215 and 16777217 are the mistakes asked about
     p = problem("numerics.max_exact_integer", dtype="float32")
     n, first = p.answers
+    assert n.precision == "exact" and n.tolerance.why
     assert accepts(n, 16777216) and accepts(n, 1.6777216e7)
     assert not accepts(n, 16777215) and not accepts(n, 16777217)
     assert accepts(first, 16777217) and not accepts(first, 16777216)
     assert any(d.value == 16777215 for d in p.distractors)
+
+
+def _kind(a: Any) -> str:
+    t = a.tolerance
+    return f"sig{t.sig}" if t.sig else "exact" if t.exact else "factor" if t.factor else "absolute"
+
+
+MY_AREAS = ("numerics", "linalg", "stats", "info", "optim", "sampling")
+
+
+@pytest.mark.parametrize("gen_id", [g.id for g in REG if g.area in MY_AREAS and g.form])
+def test_fixed_form_keeps_answer_parts(gen_id: str) -> None:
+    # issue 14: versions of one exam question share the first version's form; only the numbers change
+    gen = REG.get(gen_id)
+    for seed in range(4):
+        first = gen.problem(seed)
+        form = gen.form_of(first.params)
+        assert form and set(form) <= set(first.params)
+        shape = [(a.label, _kind(a), len(a.values)) for a in first.answers]
+        for other in range(500, 508):
+            q = gen.problem(other, form)
+            gen.check(q.params, q.answers)
+            assert gen.form_of(q.params) == form
+            assert [(a.label, _kind(a), len(a.values)) for a in q.answers] == shape

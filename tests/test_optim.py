@@ -111,14 +111,37 @@ def test_cli_bad_family_param_is_one_line_exit_2() -> None:
 
 
 def test_adam_theta_t_is_graded_as_precisely_as_the_step() -> None:
-    # θ₀ = 1 and Δθ = −1e-3: 0.1% of θ_T is as large as the whole step, so a relative tolerance would
-    # accept θ₀ itself ("no step") and every misconception's θ. θ_T is graded to 0.1% of Δθ instead.
+    # θ₀ = 1 and Δθ = −1e-3: 3 figures of θ_T would accept θ₀ itself ("no step") and every misconception's
+    # θ. θ_T is graded to half a unit of Δθ's 3rd significant figure instead, and says why.
     from quizgen.grading import accepts
 
     dtheta, theta_t = answers("optim.adam_step", grads=[5], decoupled=False, **ADAM)
+    assert theta_t.label == "θ_1"  # the question asks for θ₁, not θ_T
+    assert dtheta.precision == "3 significant figures" and theta_t.tolerance.why
     assert not accepts(theta_t, 1.0)
     assert not accepts(theta_t, 1.0 - 3.16e-3)  # the no-bias-correction step
-    assert accepts(theta_t, 1.0 + float(f"{dtheta.value:.3e}"))  # θ₀ + Δθ to 4 figures
+    assert accepts(theta_t, 1.0 + float(f"{dtheta.value:.2e}"))  # θ₀ + Δθ to 3 figures
+    assert not accepts(theta_t, 1.0 + float(f"{dtheta.value:.0e}") * 1.02)
+
+
+def test_linreg_exact_zero_gradient_is_exactly_zero() -> None:
+    # Xw = (0.3, −0.1) = y exactly in decimals; in binary floats the residual was 2.78e-17.
+    p = problem("optim.linreg_gradient", X=[[1, 1], [1, -1]], w=[0.1, 0.2], y=[0.3, -0.1])
+    assert p.answers[0].value == [0, 0]
+    from quizgen.grading import accepts
+
+    assert accepts(p.answers[0], [0, 0]) and not accepts(p.answers[0], [1e-3, 0])
+
+
+def test_linreg_exact_zero_component() -> None:
+    # the draw that gave 4.44e-16 for an exact 0 (seed 3654868417 of version 1)
+    p = problem("optim.linreg_gradient", X=[[3, -2, 0], [-2, -2, -3]], w=[2.0, 1.1, -1.8], y=[0, 3])
+    assert p.answers[0].value == [19, 0, 11.4]
+
+
+def test_natural_gradient_exact_decimals() -> None:
+    # p(1 − p)g with p = 0.2, g = 1 is 0.16 exactly, not 0.16000000000000003
+    assert answers("optim.natural_gradient", family="bernoulli_p", p=0.2, grad=[1])[0].value == 0.16
 
 
 def test_natural_gradient_skips_an_overflowing_f_times_g_distractor() -> None:

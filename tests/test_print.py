@@ -135,7 +135,7 @@ def test_files_and_manifest(exam: dict[str, Any], registry: Registry) -> None:
     names = sorted(p.name for p in d.iterdir())
     sheets = [f"version-{i:02d}" for i in range(1, VERSIONS + 1)]
     assert names == sorted([*(s + ".pdf" for s in sheets), *(s + ".tex" for s in sheets), "answer-key.pdf",
-                            "answer-key.tex", "manifest.json"])
+                            "answer-key.tex", "manifest.json", "responses-template.csv"])
     assert "warning" not in exam["stderr"], exam["stderr"]  # typst warnings (fonts, deprecations) fail
     assert "wrote" in exam["stdout"]
     m = exam["manifest"]
@@ -167,8 +167,8 @@ def test_sheets_read_back_match_manifest_and_show(exam: dict[str, Any], registry
         texts.append(text)
         assert norm(m["title"]) in text and "Name" in text and "ID" in text
         check_questions(text, [problem_of(registry, q) for q in v["questions"]])
-        for q in v["questions"]:  # no answers on a student sheet
-            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"]), q
+        for q in v["questions"]:  # no answers on a student sheet (a choice's words are all its boxes)
+            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"] if "choices" not in a), q
     assert len(set(texts)) == VERSIONS
     # `quizgen show` for the manifest's seed prints the same problem as the sheet
     q = m["versions"][1]["questions"][0]
@@ -449,7 +449,7 @@ def test_output_folder_rules(small: Path, tmp_path: Path) -> None:
     r = run_cli("print", str(small), "--seed", "1", "--versions", "1", "--force", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["answer-key.pdf", "manifest.json", "notes.txt",
-                                                     "version-01.pdf"]
+                                                     "responses-template.csv", "version-01.pdf"]
     # a folder holding only our files is rewritten without --force
     (out / "notes.txt").unlink()
     assert run_cli("print", str(small), "--seed", "2", "-o", str(out)).returncode == 0
@@ -494,11 +494,12 @@ PARSE_CASES: list[tuple[str, str | None, float | None]] = [
     ("1.5e9", None, 1.5e9), ("3/4", None, 0.75), ("2^30", None, 2.0**30), ("1,500,000", None, 1.5e6),
     ("\u22123", None, -3), ("1.5 \u00d7 10^9", None, 1.5e9), ("1.5x10^9", None, 1.5e9), ("12%", None, 0.12),
     ("524288 FLOP", "FLOP", 524288), ("5e9 FLOPs", "FLOP", 5e9), ("0.5 nat", "nats", 0.5),
-    ("6 425 935 872", None, 6425935872), ("(1/3)", None, 1 / 3),
+    ("6\u2009425\u2009935\u2009872", None, 6425935872), ("(1/3)", None, 1 / 3),
     ("2**10", None, 1024), ("2\u00b3\u2070", None, 2.0**30), ("10\u207b\u00b3", None, 1e-3),
     ("\u2248 3e9", None, 3e9), ("1_000", None, 1000), ("-2^2", None, -4), ("2^-3", None, 0.125),
     ("abc", None, None), ("1,5", None, None), ("", None, None), ("alert(1)", None, None), ("2^", None, None),
     ("1/0", None, None), ("(1", None, None), ("1e", None, None), ("3 GB", "s", None),
+    ("6 425 935 872", None, None),  # plain spaces: the drill rejects them, and the page reads as it does
 ]
 
 
@@ -543,7 +544,8 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
     for q in v1["questions"]:
         right = [a["text"].removesuffix(f" {a['unit']}") if a["unit"] else a["text"]  # as the key prints it
                  for a in q["answers"]]
-        wrong = ["; ".join(typeable(x * 100 + 7) for x in a["value"]) if isinstance(a["value"], list)
+        wrong = [next(c for c in a["choices"] if c != a["value"]) if "choices" in a
+                 else "; ".join(typeable(x * 100 + 7) for x in a["value"]) if isinstance(a["value"], list)
                  else typeable(a["value"] * 100 + 7) for a in q["answers"]]
         fills.append({"li": f"v1-q{q['number']}", "values": right, "expect": "correct"})
         fills.append({"li": f"v1-q{q['number']}", "values": wrong, "expect": "incorrect"})
@@ -553,9 +555,10 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
         fills.append({"li": "v1-q1", "values": [fmt_answer(a0)],
                       "expect": "correct"})
     answers = [Answer.from_json({k: v for k, v in a.items() if k != "text"})
-               for q in v1["questions"] for a in q["answers"]]
+               for q in v1["questions"] for a in q["answers"] if "choices" not in a]  # words: test_practice_page
     grades: list[dict[str, Any]] = [
-        {"answer": {"value": a.values, "tolerance": a.tolerance.to_json()}, "guesses": _guesses(a)} for a in answers]
+        {"answer": {"value": a.values, "tolerance": a.tolerance.to_json(a.values)}, "guesses": _guesses(a)}
+        for a in answers]
     res = _run_page(page, tmp_path, {"parse": PARSE_CASES, "fill": fills, "grades": grades})
 
     assert res["math"]["count"] > 0 and res["math"]["zeroWidth"] == 0  # MathML laid out
@@ -673,7 +676,7 @@ def test_midterm_sheets(midterm: dict[str, Any], registry: Registry) -> None:
                 assert norm(f"({answer_short(a)})") in text
                 if a.categorical:
                     assert all(norm(c) in text for c in a.choices)
-            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"])
+            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"] if "choices" not in a)
         # points in black at body size (11 pt): the "(2 pts)" runs are set like the question text
         sizes: dict[str, float] = {}
 
@@ -968,7 +971,7 @@ def test_reprint_swaps_the_whole_exam(small: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert m["seed"] == 2 and sorted(p.name for p in out.iterdir()) == [
-        "answer-key.pdf", "manifest.json", "version-01.pdf", "version-02.pdf"]
+        "answer-key.pdf", "manifest.json", "responses-template.csv", "version-01.pdf", "version-02.pdf"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".quizgen-tmp-exam-2.abcdefgh.tmp", "exam", "small.toml"]
 
 

@@ -235,3 +235,31 @@ def test_cli_negative_n_exits_2() -> None:
     assert res.exit_code == 2
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "-1" in lines[0]
+
+
+def test_softmax_temperature_draws_stay_in_the_envelope() -> None:
+    # issue 14: the asked probability lies in [1e-4, 0.9999] (0.99999998 printed "1" before), checked against
+    # scipy's softmax, not the generator's own formula; both misconceptions stay wrong at 3 s.f.
+    from scipy.special import softmax
+
+    gen = load_registry().get("stats.softmax_temperature")
+    for seed in range(150):
+        p = gen.problem(seed)
+        z = [v / p.params["T"] for v in p.params["logits"]]
+        prob = float(softmax(z)[p.params["index"]])
+        assert 1e-4 <= prob <= 0.9999, (seed, p.params, prob)
+        assert gen.plausible(p.params) == []
+        assert len(p.distractors) == 2 and not any(accepts(p.answers[0], d.value) for d in p.distractors)
+        assert p.answers[0].label == f"p_{p.params['index']}"
+
+
+def test_softmax_temperature_user_values_outside_the_envelope_stay_accepted() -> None:
+    gen = load_registry().get("stats.softmax_temperature")
+    fixed = {"logits": [5, -5], "T": 0.5, "index": 0}  # p₀ = 0.99999998
+    p = gen.problem(0, fixed)
+    assert p.answers[0].value == pytest.approx(1 / (1 + math.exp(-20)))
+    assert gen.plausible(p.params) and "outside [0.0001, 0.9999]" in gen.plausible(p.params)[0]
+
+
+def test_standard_error_exact_for_a_perfect_square() -> None:
+    assert value("stats.standard_error", sigma=2.2, n=25) == 0.44  # not 0.44000000000000006

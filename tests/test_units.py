@@ -138,3 +138,34 @@ def test_cli_bad_unit_is_a_user_error() -> None:
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "fortnight" in lines[0]
+
+
+def test_powers_of_ten_within_a_factor_of_2() -> None:
+    # 3 × 3 = 9 counts as 10; the neighbouring half powers (3e5 next to 1e6) are a factor 3 away.
+    a = load_registry().get("units.powers_of_ten").problem(0, {"a": 3e2, "b": 3e3}).answers[0]
+    assert a.value == 1e6 and a.precision == "within a factor of 2" and a.tolerance.why
+    assert accepts(a, 9e5) and not accepts(a, 3e5) and not accepts(a, 3e6)
+
+
+def test_labels_do_not_repeat_the_unit() -> None:
+    reg = load_registry()
+    for gen_id in ("units.time", "units.powers_of_ten", "units.pflops_days", "units.bytes"):
+        for seed in range(10):
+            for a in reg.get(gen_id).problem(seed).answers:
+                assert a.unit is None or a.unit.casefold() not in a.label.casefold()
+
+
+def _parts(p: Problem) -> list[tuple[Any, ...]]:
+    return [(a.label, a.unit, a.precision, a.choices, len(a.values)) for a in p.answers]
+
+
+@pytest.mark.parametrize("gen_id", ["units.time", "units.bytes"])
+def test_a_fixed_form_gives_the_same_answer_parts(gen_id: str) -> None:
+    gen = load_registry().get(gen_id)
+    for first_seed in range(4):
+        first = gen.problem(first_seed)
+        form = gen.form_of(first.params)
+        assert set(form) == {"from", "to"}
+        versions = [gen.problem(seed, form) for seed in range(100, 120)]
+        assert all(gen.form_of(v.params) == form and _parts(v) == _parts(first) for v in versions)
+        assert len({v.params["value" if gen_id == "units.bytes" else "quantity"] for v in versions}) > 5

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "stats": ("quizgen.cli.drill", "stats", "What is due, and retention per area."),
     "bench": ("quizgen.cli.bench", "bench", "Run the microbenchmarks and cache this machine's profile."),
     "check": ("quizgen.cli.check", "check", "Stress-test generators: draw seeds, run self-checks."),
+    "grade": ("quizgen.cli.grade", "grade", "Grade students' answers to a printed exam: scores and a report."),
+    "new": ("quizgen.cli.new", "new", "Write a working generator file to edit into your own question."),
 }
 
 

@@ -54,23 +54,27 @@ def _progress(notes: int, units: int) -> Iterator[Callable[[int], None] | None]:
 @click.argument("deck")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               metavar="OUT.apkg", help="The Anki package to write (replaced atomically).")
-@seed_option("Deck seed (default: the spec's [deck] seed, else drawn and printed). "
-             "Note identity depends on it: rebuild with the same seed to update notes in place.")
+@seed_option("Deck seed (default: the spec's [deck] seed, else drawn and printed): it picks the numbers. "
+             "Note identity does not depend on it: another seed updates the same notes with new numbers.")
 @click.option("--count", type=click.IntRange(1, MAX_COUNT), default=None, metavar="N",
               help="Notes per item, overriding every item's count.")
 @click.option("--timestamp", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="Stamp notes with this Unix time (default: SOURCE_DATE_EPOCH, else now). The same "
-                   "value gives a byte-identical file; Anki only updates notes stamped newer than its copy.")
+              help="Stamp changed notes with this Unix time (default: SOURCE_DATE_EPOCH, else now). The "
+                   "same value gives a byte-identical file; Anki only updates notes stamped newer than its copy.")
 @click.pass_context
 def build(ctx: click.Context, deck: str, output: Path, seed: int | None, count: int | None,
           timestamp: float | None) -> None:
     """Write an Anki package (.apkg) from DECK: a bundled deck name or a path to a .toml spec.
 
-    One note per problem, in subdecks per area ("ML math::FLOPs") with tags per generator
-    ("flops::matmul"). Note ids come from (generator, version, seed, options), so importing a
-    rebuilt deck updates your notes in place and keeps their review history. With "variants = K"
-    in the spec, each note carries K versions and shows a different one each day; "type_in = true"
-    adds a type-the-answer card.
+    One note per problem, in subdecks per area ("ML math::FLOPs") with tags named alike
+    ("FLOPs", "FLOPs::matmul"). Note ids come from (deck, generator, item, copy, options), not
+    from the generator's version or the wording, so importing a rebuilt deck updates your notes in
+    place and keeps their review history. Only notes whose content changed get a new stamp: if
+    OUT.apkg already exists, its unchanged notes are copied with their old stamp, so Anki leaves
+    them (and your tags on them, marked and leech included) alone; build to the same path each
+    time. With "variants = K" in the spec, each note carries K versions and shows another one each
+    day (from 4 am, Anki's day); "type_in = true" adds a type-the-answer card. The backs list the
+    common mistakes. Big decks are drawn in a process pool over the cores (same bytes).
 
     \b
     Examples:
@@ -94,8 +98,7 @@ def build(ctx: click.Context, deck: str, output: Path, seed: int | None, count: 
     if seed is None:
         seed = fresh_seed()
         click.echo(f"seed {seed}: {spec.source} has no [deck] seed. Rebuild with --seed {seed} (or add "
-                   f"seed = {seed} to [deck]) so that a later import updates these notes instead of "
-                   "adding new ones.", err=True)
+                   f"seed = {seed} to [deck]) to get the same numbers again.", err=True)
     with _progress(entries_total(spec, count), work_units(spec, count)) as progress:
         result = write_apkg(spec, registry, output, seed=seed, count=count, timestamp=ts, progress=progress)
     if result.duplicates:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from quizgen.cli import get_registry
+from quizgen.stress import GenResult
 
 
 @click.command()
@@ -21,8 +22,11 @@ from quizgen.cli import get_registry
 @click.pass_context
 def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs: int, measured: bool) -> None:
     """Draw N seeds per generator, run each self-check (an independent recomputation) and the
-    invariants (params in range, distractors wrong, JSON round trip); exit 1 on any failure.
-    Without IDs: every computed generator (add --measured for the bench.* ones).
+    invariants (determinism, params in range, plausible draws, distractors wrong, precision
+    stated, JSON round trip); exit 1 on any failure. Your own generators (--generators DIR) get
+    exactly the same checks. Without IDs: every computed generator (add --measured for bench.*).
+    Cross-checks that need torch are skipped, and said so in one line, when torch is not
+    installed (pip install "quizgen[bench]" adds it).
 
     \b
     Examples:
@@ -45,9 +49,14 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
     table.add_column("seeds", justify="right")
     table.add_column("failures", justify="right")
     table.add_column("ms/problem", justify="right")
+    skipped = [r for r in results if r.skipped or r.skipped_problems]
+    if skipped:
+        table.add_column("skipped", justify="right")
     for r in results:
-        table.add_row(r.id, str(r.seeds), "[red]" + str(len(r.failures)) if r.failures else "[green]0",
-                      f"{1000 * r.seconds / max(r.seeds, 1):.2f}")
+        row = [r.id, str(r.seeds), "[red]" + str(len(r.failures)) if r.failures else "[green]0",
+               f"{1000 * r.seconds / max(r.seeds, 1):.2f}"]
+        n_skipped = r.skipped + r.skipped_problems
+        table.add_row(*row, *([str(n_skipped) if n_skipped else "·"] if skipped else []))
     con.print(table)
     failed = [r for r in results if not r.ok]
     for r in failed:
@@ -56,7 +65,36 @@ def check(ctx: click.Context, ids: tuple[str, ...], seeds: int, start: int, jobs
         if len(r.failures) > 5:
             con.print(f"     … and {len(r.failures) - 5} more", highlight=False)
     total = sum(r.seeds for r in results)
+    not_drawn = sum(r.skipped_problems for r in results)
+    problems = f"{total} problems" + (f", {not_drawn} of them not drawn for want of torch" if not_drawn else "")
+    if skipped:
+        con.print(skipped_line(skipped), highlight=False, soft_wrap=True)
     if failed:
-        con.print(f"[red]{len(failed)} of {len(results)} generators failed[/] ({total} problems)")
+        con.print(f"[red]{len(failed)} of {len(results)} generators failed[/] ({problems})")
         sys.exit(1)
-    con.print(f"[green]all {len(results)} generators passed[/] ({total} problems)")
+    con.print(f"[green]all {len(results)} generators passed[/] ({problems})")
+
+
+def skipped_line(skipped: list[GenResult]) -> str:
+    """The one line that says what was skipped for want of torch, and how to install it."""
+    from rich.markup import escape
+
+    from quizgen.checking import install_hint
+
+    missing = sorted({m for r in skipped for m in r.missing})
+    names = " and ".join(missing)
+    parts = []
+    checks = [r for r in skipped if r.skipped]
+    if checks:
+        n = sum(r.skipped for r in checks)
+        parts.append(f"the {names} cross-checks of {_count(len(checks), 'generator')} ({_count(n, 'problem')})")
+    draws = [r for r in skipped if r.skipped_problems]
+    if draws:
+        n = sum(r.skipped_problems for r in draws)
+        parts.append(f"all {_count(n, 'problem')} of {_count(len(draws), 'generator')} that need {names} to draw")
+    return (f"[yellow]skipped[/] {' and '.join(parts)}; every other check ran. {names} is not installed: "
+            f"{escape(install_hint(missing))} to run them")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"

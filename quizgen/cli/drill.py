@@ -51,6 +51,7 @@ def drill(ctx: click.Context, deck: str, new: int, limit: int, db: Path | None, 
 
     reg = get_registry(ctx)
     if show_stats:
+        _must_exist(db)
         run_stats(reg, deck, db=db, as_json=False, now=now)
         return
     code = run_drill(reg, deck, db=db, new=new, limit=limit, seed=seed, rate=rate, now=now)
@@ -75,4 +76,15 @@ def stats(ctx: click.Context, deck: str, db: Path | None, as_json: bool, now: st
     """
     from quizgen.drill import run_stats
 
+    _must_exist(db)
     run_stats(get_registry(ctx), deck, db=db, as_json=as_json, now=now)
+
+
+def _must_exist(db: Path | None) -> None:
+    """Stats read a database, never create one: a --db that is not there is a typo or a wrong
+    folder, not an empty history (the default database, not yet made, reads as empty)."""
+    from quizgen.errors import DrillDatabaseError
+
+    if db is not None and not db.expanduser().exists():
+        raise DrillDatabaseError(f"--db {str(db)!r} does not exist; give the file your drill sessions use "
+                                 "(quizgen drill --db PATH creates it), or leave out --db for the default one")

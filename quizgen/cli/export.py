@@ -10,6 +10,10 @@ import click
 
 from quizgen.cli import get_registry
 from quizgen.cli.common import seed_option
+from quizgen.deck import MAX_COUNT
+
+EXTENSION = {"moodle": ".xml", "qti": ".zip", "json": ".json"}
+WHAT = {"moodle": "Moodle XML", "qti": "a Canvas QTI zip", "json": "JSON"}
 
 
 @click.command()
@@ -19,7 +23,8 @@ from quizgen.cli.common import seed_option
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
               help="Output file ('-' for stdout with --format json).")
 @seed_option("Deck seed (default: the spec's [deck] seed, else drawn and printed).")
-@click.option("--count", type=click.IntRange(min=1), default=None, help="Problems per item (overrides the spec).")
+@click.option("--count", type=click.IntRange(1, MAX_COUNT), default=None, metavar="N",
+              help=f"Problems per item (overrides the spec; at most {MAX_COUNT:,}).")
 @click.option("--variants", type=click.IntRange(1, 50), default=None,
               help="Variants per item: Moodle puts them in one category (a random question picks one), "
                    "Canvas in a question group that picks one.")
@@ -38,7 +43,7 @@ def export(ctx: click.Context, deck: str, fmt: str, output: str, seed: int | Non
     """
     from quizgen.build import build_problems
     from quizgen.deck import load_deck
-    from quizgen.errors import UserError
+    from quizgen.errors import OutputError, UserError
     from quizgen.fileio import atomic_write_bytes, check_writable_file
     from quizgen.rng import fresh_seed
 
@@ -49,6 +54,10 @@ def export(ctx: click.Context, deck: str, fmt: str, output: str, seed: int | Non
     if multichoice and fmt != "moodle":
         raise UserError("--multichoice is for --format moodle")
     if output != "-":
+        want = EXTENSION[fmt]
+        if Path(output).suffix.lower() != want:
+            raise OutputError(f"-o {output!r}: --format {fmt} writes {WHAT[fmt]}, which needs a {want} file name; "
+                              f"use e.g. -o {str(Path(output).with_suffix(want))!r}")
         check_writable_file(Path(output))
     if seed is None:
         seed = spec.seed if spec.seed is not None else fresh_seed()
@@ -62,9 +71,13 @@ def export(ctx: click.Context, deck: str, fmt: str, output: str, seed: int | Non
             sys.stdout.write(data.decode())
             return
     elif fmt == "moodle":
-        from quizgen.export.moodle import moodle_xml
+        from quizgen.export.moodle import marks_factor, moodle_xml
 
         data = moodle_xml(spec, built, multichoice=multichoice)
+        factor = marks_factor(spec, built)
+        if factor != 1:
+            click.echo(f"note: Moodle marks are {factor} × the points (cloze weights are whole numbers); "
+                       "a Moodle quiz scales its total to its maximum grade", err=True)
     else:
         from quizgen.export.qti import qti_zip
 

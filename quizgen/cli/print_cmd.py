@@ -12,7 +12,8 @@ from quizgen.cli.common import seed_option
 from quizgen.deck import MAX_COUNT
 
 MAX_VERSIONS = 999
-OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.json|practice\.html")
+OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.json|practice\.html"
+                   r"|responses-template\.csv")
 """Files ``print`` writes: the only ones it replaces or removes in an existing folder."""
 
 
@@ -87,6 +88,12 @@ def print_cmd(ctx: click.Context, deck: str, n_versions: int, seed: int | None, 
             space_cm = parse_space(space)
         except ValueError as e:
             raise UserError(f"--space: {e}") from None
+    # "-o out.pdf" expects a file: -o names a folder, so say so instead of making a folder "out.pdf".
+    if output.suffix.lower() in {".pdf", ".tex", ".typ", ".html", ".json", ".zip", ".xml"} and not output.is_dir():
+        from quizgen.errors import OutputError
+
+        raise OutputError(f"-o {str(output)!r}: -o is a folder (it gets version-01.pdf … and answer-key.pdf), "
+                          f"not a {output.suffix} file; give a folder, e.g. -o {output.with_suffix('')}/")
     registry = get_registry(ctx)
     spec = load_deck(deck, registry)
     out = OutputDir(output, OWNED, force=force)

@@ -38,6 +38,8 @@ GARBAGE = "couldn't read that as a number — try 1.5e9 or 3/4"
 MAX_LITERAL_EXPONENT = 1000
 MAX_EXACT_BITS = 100_000
 MAX_COMBOS = 64
+MAX_TEXT = 200
+"""Longest number-and-unit text read (per element of a list): deeper nesting would exhaust the stack."""
 
 # -- units ------------------------------------------------------------------------------------------
 
@@ -415,6 +417,8 @@ def parse_quantity(text: str) -> tuple[Scalar, str | None]:
     s = _normalize(text)
     if not s:
         raise AnswerParseError(GARBAGE)
+    if len(s) > MAX_TEXT:
+        raise AnswerParseError(f"that answer is too long ({len(s)} characters): type one number, e.g. 1.5e9")
     p = _Parser(s)
     v = p.expr()
     p.ws()
@@ -488,3 +492,15 @@ def parse_for(answer: Answer, text: str) -> Number | list[Number] | str:
 def known_units() -> Iterable[str]:
     """Every unit word the parser knows (for help text and tests)."""
     return (k for k, v in _TABLE.items() if all(d != _AMBIGUOUS for d, _ in v))
+
+
+def unit_table_json() -> dict[str, object]:
+    """The unit tables above as JSON, for the HTML practice page's port of this parser
+    (``templates/practice.js``): one source of units for the drill and the page."""
+    def cands(cs: Iterable[Cand]) -> list[list[object]]:
+        return [[[[k, e] for k, e in dims], float(scale)] for dims, scale in cs]
+
+    return {"table": {k: cands(v) for k, v in _TABLE.items()},
+            "lower": {k: cands(v) for k, v in _LOWER.items()},
+            "aliases": dict(_ALIASES), "ambiguous": _AMBIGUOUS[0][0], "garbage": GARBAGE,
+            "maxLiteralExponent": MAX_LITERAL_EXPONENT, "maxCombos": MAX_COMBOS, "maxText": MAX_TEXT}

@@ -44,7 +44,8 @@ GIVE_UP_WORDS = {"idk", "?!", "pass", "giveup", "give up", "show"}
 HELP_WORDS = {"?", "help", "h"}
 MAX_REDRAWS = 8
 
-Typed = Number | list[Number]
+Typed = Number | list[Number] | str
+"""A typed answer as read: a number, a vector, or the word of a categorical part."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,29 @@ class Start:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Where a question stands in the session, counted in cards (not questions), so the total
+    does not grow when you miss: "card 2 of 5", a missed card comes back as a repeat."""
+
+    card: int
+    """Distinct cards shown so far, this one included."""
+    cards: int
+    """Distinct cards this session will show (those shown plus those still planned)."""
+    repeat: bool = False
+    """This question repeats a card missed earlier in the session."""
+    to_repeat: int = 0
+    """Missed cards that will come back later in the session (not counting this one)."""
+
+    def text(self) -> str:
+        """``card 2 of 5``, ``card 3 of 5, 1 to repeat``, ``repeat (5 of 5 cards seen)``."""
+        more = f", {self.to_repeat} to repeat" if self.to_repeat else ""
+        if self.repeat:
+            more = f", {self.to_repeat} more to repeat" if self.to_repeat else ""
+            return f"repeat ({self.card} of {self.cards} cards seen{more})"
+        return f"card {self.card} of {self.cards}{more}"
+
+
+@dataclass(frozen=True)
 class Reviewed:
     card: DrillCard
     problem: Problem
@@ -192,7 +216,7 @@ class UI(Protocol):
     """What the session needs from a terminal or a pipe."""
 
     def start(self, info: Start) -> None: ...
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, kind: Kind,
+    def question(self, progress: Progress, card: DrillCard, problem: Problem, kind: Kind,
                  memory: Memory | None, now: datetime) -> None: ...
     def read(self, prompt: str) -> str | None:
         """One line, without its newline; ``None`` at end of input."""
@@ -245,6 +269,7 @@ class Session:
         new_shown = 0
         skipped: set[str] = set()
         shown = 0
+        seen_now: set[str] = set()  # cards shown this session (a repeat does not count again)
         try:
             while True:
                 now = self.clock.now()
@@ -271,8 +296,10 @@ class Session:
                 if kind is Kind.NEW:
                     new_shown += 1
                 shown += 1
-                total = shown + self._remaining(memories, unseen, skipped | {card.key}, new_shown, shown, now)
-                self.ui.question(shown, total, card, problem, kind, memory, now)
+                repeat = card.key in seen_now
+                seen_now.add(card.key)
+                progress = self._progress(memories, unseen, skipped, seen_now, card, repeat, new_shown, shown, now)
+                self.ui.question(progress, card, problem, kind, memory, now)
                 outcome = self._review(card, problem, kind, memory)
                 if isinstance(outcome, Reviewed):
                     result.reviewed.append(outcome)
@@ -282,6 +309,8 @@ class Session:
                 if outcome is _Ask.SKIP:
                     skipped.add(card.key)
                     result.skipped.append(card.key)
+                    if not repeat:  # a skipped card is not one of this session's cards after all
+                        seen_now.discard(card.key)
                     if kind is Kind.NEW:  # still new: it does not use up --new
                         unseen.append(card)
                         new_shown -= 1
@@ -298,7 +327,9 @@ class Session:
         result.now = self.clock.now()
         seen = [(c, memories[c.key].due) for c in self.cards if c.key in memories]
         result.next_due = sorted(seen, key=lambda cd: cd[1])
-        result.new_left = len(unseen)
+        # Never reviewed, as `quizgen stats` counts them: a new card quit or interrupted on screen
+        # is still new (it was taken off `unseen` when shown).
+        result.new_left = sum(1 for c in self.cards if c.key not in memories)
         self.ui.summary(result)
         return result
 
@@ -318,13 +349,20 @@ class Session:
             return soon[0], Kind.AGAIN
         return None
 
-    def _remaining(self, memories: dict[str, Memory], unseen: list[DrillCard], skipped: set[str],
-                   new_shown: int, shown: int, now: datetime) -> int:
-        """About how many more questions follow (cards missed now may add more)."""
-        live = [c for c in self.cards if c.key in memories and c.key not in skipped]
-        soon = sum(1 for c in live if memories[c.key].due <= now + LEARN_AHEAD)
-        fresh = sum(1 for c in unseen if c.key not in skipped)
-        return min(soon + min(fresh, max(self.new_limit - new_shown, 0)), max(self.limit - shown, 0))
+    def _progress(self, memories: dict[str, Memory], unseen: list[DrillCard], skipped: set[str],
+                  seen_now: set[str], card: DrillCard, repeat: bool, new_shown: int, shown: int,
+                  now: datetime) -> Progress:
+        """The counter for the question on screen: cards shown, cards still planned (due ones not
+        yet shown, then new ones up to --new, within --limit), and missed cards that will come
+        back. Missing a card adds a repeat, never another card to the total."""
+        live = [c for c in self.cards if c.key in memories and c.key not in skipped and c.key != card.key]
+        soon = [c for c in live if memories[c.key].due <= now + LEARN_AHEAD]
+        due_later = sum(1 for c in soon if c.key not in seen_now)
+        to_repeat = sum(1 for c in soon if c.key in seen_now)
+        fresh = sum(1 for c in unseen if c.key not in skipped and c.key != card.key)
+        room = max(self.limit - shown, 0)
+        planned = min(due_later + min(fresh, max(self.new_limit - new_shown, 0)), room)
+        return Progress(len(seen_now), len(seen_now) + planned, repeat, min(to_repeat, room - planned))
 
     # -- drawing ---------------------------------------------------------------------------------------
     def _draw(self, card: DrillCard, memory: Memory | None, last: int | None) -> Problem:

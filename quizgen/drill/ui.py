@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from quizgen.drill.scheduler import Memory, Rating, humanize_delta
-from quizgen.drill.session import DrillCard, Graded, Kind, PartResult, Result, Start, Stop
+from quizgen.drill.session import DrillCard, Graded, Kind, PartResult, Progress, Result, Start, Stop
 from quizgen.model import Answer, Problem
 from quizgen.registry import area_title
 from quizgen.render.numbers import fmt_answer
@@ -113,10 +113,10 @@ class PipeUI:
                 "? helps")
         self.out.flush()
 
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, kind: Kind,
+    def question(self, progress: Progress, card: DrillCard, problem: Problem, kind: Kind,
                  memory: Memory | None, now: datetime) -> None:
         self._w()
-        self._w(f"── {index}/{total} · {card.key} · {kind_text(kind, memory, now)} · seed {problem.seed} ──")
+        self._w(f"── {progress.text()} · {card.key} · {kind_text(kind, memory, now)} · seed {problem.seed} ──")
         self._w(tex_to_text(problem.question).strip())
         self.out.flush()
 
@@ -205,13 +205,13 @@ class TerminalUI:
         self.con.print(f"[dim]database {info.db} · answers like 1.5e9, 3/4, 2^30, 12%, 16 GiB · idk shows the "
                        "answer · s skip · q quit · ? help[/]")
 
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, kind: Kind,
+    def question(self, progress: Progress, card: DrillCard, problem: Problem, kind: Kind,
                  memory: Memory | None, now: datetime) -> None:
         from rich.markdown import Markdown
         from rich.panel import Panel
 
         style = {"new": "cyan", "again": "yellow"}.get(kind.value, "magenta")
-        title = f"{index}/{total} · [bold]{_escape(card.key)}[/] · [{style}]{kind_text(kind, memory, now)}[/]"
+        title = f"{progress.text()} · [bold]{_escape(card.key)}[/] · [{style}]{kind_text(kind, memory, now)}[/]"
         self.con.print()
         self.con.print(Panel(Markdown(tex_to_text(problem.question)), title=title, title_align="left",
                              subtitle=f"{area_title(card.area)} · seed {problem.seed}", subtitle_align="right",

@@ -1,15 +1,29 @@
 """Anki packages (.apkg) with stable identity: one note per deck entry, K variants per note.
 
-Note GUIDs come from (generator id, version, seed, options) and deck/note-type ids from fixed
-names, so a rebuilt deck updates the learner's notes in place and keeps their review history
-(FORMATS.md §1). The note type's field list is fixed once (with a spare field): adding a field
-later would make every note "conflicting" on reimport. Example::
+Identity. A note's GUID comes from (deck name, generator id, item slot, copy, options): not the
+generator version, not the seed, not the wording. Rebuilding a deck (also after an upgrade that
+bumps a generator, or with another seed) updates the learner's notes in place with their review
+history; two bundled decks never share a note. Deck and note-type ids come from fixed names.
+
+Modification times. Anki's importer updates a note only when the package's note is *newer* than
+the collection's copy, and an update replaces the note's tags (``marked``, ``leech``, the learner's
+own). So a note is stamped with the build time only when its content changed: if the output file
+already exists and holds a note with the same GUID, note type, fields and tags, that note's fields
+and stamp are reused (a "(deck built DATE)" note on measured answers does not count as a change).
+Nothing else is kept anywhere: the previous ``-o`` file is the only memory, so build to the same
+path to keep stamps (a fresh path stamps every note with the build time, as before).
+
+Note types. The field list is fixed for good (``Extra``, the spare, now holds the common mistakes):
+adding a field would make every note "conflicting" on reimport. Decks with ``type_in`` use
+"quizgen numeric" (Recall + Type answer cards); others use "quizgen numeric (recall)", which has
+only the Recall template, so no unused template shows in Anki. Example::
 
     quizgen build ml-math -o ml-math.apkg --seed 7
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -26,13 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from quizgen import __version__
-from quizgen.build import Built, build_problems, options_key
+from quizgen.build import Built, build_rendered, options_key
 from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
 from quizgen.fileio import atomic_path, check_writable_file
-from quizgen.model import Answer, Problem
+from quizgen.model import Answer, Distractor, Problem
 from quizgen.registry import Registry, area_title
 from quizgen.render.html import md_to_html
+from quizgen.render.mathlayout import break_display, split_inline, tex_width
 from quizgen.render.numbers import sig_figures, tex, typeable
 
 MODEL_NAME = "quizgen numeric"
@@ -51,12 +66,25 @@ def stable_id(name: str) -> int:
 
 
 MODEL_ID = stable_id("quizgen/model/numeric/v1")
+RECALL_MODEL_NAME = "quizgen numeric (recall)"
+RECALL_MODEL_ID = stable_id("quizgen/model/numeric-recall/v1")
+
+ROLLOVER_HOUR = 4
+"""Variants switch at 4 am local time, Anki's default start of the next day."""
+
+INLINE_EM = 12.0
+"""Inline formulas estimated wider than this (math em) are cut into pieces that wrap like words."""
+DISPLAY_EM = 12.5
+"""Display formulas wider than this break into aligned lines at ``=`` (a 360 px phone holds ~13.5 em of Anki's math)."""
 
 # -- card templates ---------------------------------------------------------------------------------
 # Picks one variant per ".qz-vs" set from the local day and the note key, so front and back agree
-# without any state (the back runs it again: idempotent). Plain ES5 for old Android web views.
+# without any state (the back runs it again: idempotent). The day starts at 4 am local time, like
+# Anki's (default) scheduling day, so a card due "today" keeps one variant all day. ES5 for old
+# Android web views.
 PICK = (
-    "<script>(function(){var d=new Date(),day=Math.floor((d.getTime()-d.getTimezoneOffset()*6e4)/864e5);"
+    "<script>(function(){var d=new Date(),day=Math.floor((d.getTime()-d.getTimezoneOffset()*6e4"
+    f"-{ROLLOVER_HOUR * 3600000})/864e5);"
     "var sets=document.querySelectorAll('.qz-vs');"
     "for(var i=0;i<sets.length;i++){var b=sets[i],c=b.children,v=[];"
     "for(var j=0;j<c.length;j++){if((' '+c[j].className+' ').indexOf(' qz-v ')>=0)v.push(c[j]);}"
@@ -77,6 +105,7 @@ _BACK_BODY = (
     + "{{#Measured}}" + '<div class="qz-meta">Measured ' + _set("qz-measured qz-inline", "Measured")
     + "</div>{{/Measured}}\n"
     + _set("qz-solution", "Solution") + "\n"
+    + "{{#Extra}}" + _set("qz-mistakes", "Extra") + "{{/Extra}}\n"
     + _set("qz-meta qz-source", "Source")
 )
 
@@ -89,9 +118,21 @@ TYPEIN_FRONT = (
     "{{#TypeIn}}" + _set("qz-q", "Question") + '\n<div class="qz-meta qz-prompt">{{TypeIn}}</div>\n'
     "{{type:AnswerPlain}}{{/TypeIn}}"
 )
+# Anki compares typed characters; this accepts the typed answer when it differs only in spacing
+# (or a Unicode minus): "-0.63,-0.16" for "-0.63, -0.16". Without JavaScript, Anki's diff stays.
+SPACING = (
+    "<script>(function(){var t=document.getElementById('typeans');if(!t)return;"
+    "var arrow=t.querySelector('#typearrow');if(!arrow)return;var typed='',exp='',after=false;"
+    "for(var i=0;i<t.childNodes.length;i++){var n=t.childNodes[i];if(n===arrow){after=true;continue;}"
+    "if(n.nodeName==='BR')continue;var c=n.className||'';"
+    "if(after)exp+=n.textContent;else if(c!=='typeMissed')typed+=n.textContent;}"
+    "function norm(s){return s.replace(/\\u2212/g,'-').replace(/\\s+/g,'').toLowerCase();}"
+    "if(typed&&norm(typed)===norm(exp)){t.innerHTML='';var s=document.createElement('span');"
+    "s.className='typeGood';s.textContent=typed;t.appendChild(s);}})();</script>"
+)
 TYPEIN_BACK = (
     _set("qz-q", "Question") + '\n<div class="qz-meta qz-prompt">{{TypeIn}}</div>\n'
-    "{{type:AnswerPlain}}\n<hr id=\"answer\">\n" + _BACK_BODY
+    "{{type:AnswerPlain}}\n<hr id=\"answer\">\n" + _BACK_BODY + "\n" + SPACING
 )
 
 CSS = """\
@@ -106,30 +147,59 @@ CSS = """\
 .qz-solution { margin-top: .8em; }
 .qz-source { margin-top: 1.2em; }
 .qz-prompt { margin: .6em 0 .3em; }
+.qz-mistakes { margin-top: .8em; font-size: .92em; }
+.qz-mistakes ul { margin: .2em 0; padding-left: 1.2em; }
+.qz-mh { font-weight: 600; }
+mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; max-width: 100%; }
+mjx-assistive-mml { right: 0; }
 """
 
 
-def _model() -> Any:
+def _model(type_in: bool = True) -> Any:
+    """The note type: with the Type answer template only for type-in decks. The sort field (the
+    browser's "Sort Field" column) is ``Key``: plain text, where Question would show raw TeX."""
     import genanki
 
-    return genanki.Model(
-        MODEL_ID, MODEL_NAME,
+    class Model(genanki.Model):  # type: ignore[misc]
+        stamp: float | None = None
+
+        def to_json(self, timestamp: float, deck_id: int) -> Any:
+            return super().to_json(self.stamp if self.stamp is not None else timestamp, deck_id)
+
+    templates = [{"name": "Recall", "qfmt": RECALL_FRONT, "afmt": RECALL_BACK}]
+    if type_in:
+        templates.append({"name": "Type answer", "qfmt": TYPEIN_FRONT, "afmt": TYPEIN_BACK})
+    return Model(
+        MODEL_ID if type_in else RECALL_MODEL_ID, MODEL_NAME if type_in else RECALL_MODEL_NAME,
         fields=[{"name": n} for n in FIELDS],
-        templates=[
-            {"name": "Recall", "qfmt": RECALL_FRONT, "afmt": RECALL_BACK},
-            {"name": "Type answer", "qfmt": TYPEIN_FRONT, "afmt": TYPEIN_BACK},
-        ],
+        templates=templates,
         css=CSS,
-        sort_field_index=FIELDS.index("Question"),
+        sort_field_index=FIELDS.index("Key"),
     )
 
 
 # -- field contents ---------------------------------------------------------------------------------
+def _esc(s: str) -> str:
+    return html.escape(s, quote=False)
+
+
+@functools.lru_cache(maxsize=8192)
 def _math(tex_src: str) -> str:
+    """One formula (with its delimiters) as field HTML that fits a phone: a long display formula
+    breaks into aligned lines, a long inline one into pieces that wrap (``<wbr>`` between them),
+    and one that cannot be cut becomes a display formula (which scrolls in its own box)."""
     # A newline inside a formula breaks MathJax in Anki; everything is escaped (MathJax reads text).
     if "\n" in tex_src:
         tex_src = re.sub(r"\s*\n\s*", " ", tex_src)
-    return html.escape(tex_src, quote=False)
+    inner = tex_src[2:-2]
+    if tex_src.startswith("\\["):
+        return _esc("\\[" + break_display(inner, DISPLAY_EM) + "\\]")
+    if not tex_src.startswith("\\(") or tex_width(inner) <= INLINE_EM:
+        return _esc(tex_src)
+    pieces = split_inline(inner, INLINE_EM)
+    if pieces:
+        return "<wbr>".join(_esc("\\(" + p + "\\)") for p in pieces)
+    return _esc("\\[" + break_display(inner, DISPLAY_EM) + "\\]")
 
 
 def rich_html(text: str) -> str:
@@ -137,16 +207,31 @@ def rich_html(text: str) -> str:
     return md_to_html(text, math=_math)
 
 
-def _tex_value(a: Answer) -> str:
-    texts = [tex(v, sig_figures(a, v)) for v in a.values]
-    return "[" + ",\\ ".join(texts) + "]" if isinstance(a.value, list) else texts[0]
+def _value_html(a: Answer | Distractor, values: list[Any], sigs: Callable[[Any], int]) -> str:
+    """A value as math: a list as one formula per component, so a long vector wraps like words."""
+    if isinstance(a.value, str):
+        return html.escape(a.value)
+    texts = [f"\\({html.escape(tex(v, sigs(v)), quote=False)}\\)" for v in values]
+    if isinstance(a.value, list):
+        return "[" + ",<wbr> ".join(texts) + "]"
+    return texts[0]
+
+
+def unit_in_label(label: str, unit: str | None) -> bool:
+    """True when the label already names the unit ("FLOPs" / "FLOP", "passes" / "passes")."""
+    if not unit or not label:
+        return False
+    last = label.split()[-1] if label.split() else ""
+    return last.lower().rstrip("s") == unit.lower().rstrip("s")
 
 
 def answer_html(a: Answer) -> str:
-    """``FLOPs: \\(524\\,288\\) FLOP`` as HTML (the exact digits too, for huge exact ints)."""
+    """``FLOPs: \\(524\\,288\\)`` as HTML (the exact digits too, for huge exact ints); the unit
+    only when the label does not already say it; a categorical part shows its word."""
     label = f'<span class="qz-label">{html.escape(a.label)}:</span> ' if a.label else ""
-    value = f'<span class="qz-value">\\({html.escape(_tex_value(a), quote=False)}\\)</span>'
-    unit = f' <span class="qz-unit">{html.escape(a.unit)}</span>' if a.unit else ""
+    value = f'<span class="qz-value">{_value_html(a, a.values, lambda v: sig_figures(a, v))}</span>'
+    unit = (f' <span class="qz-unit">{html.escape(a.unit)}</span>'
+            if a.unit and not unit_in_label(a.label, a.unit) else "")
     exact = ""
     if a.tolerance.exact and any(isinstance(x, int) and abs(x) >= 10**15 for x in a.values):
         digits = ", ".join(f"{x:,}" for x in a.values)
@@ -159,20 +244,40 @@ def tolerance_text(a: Answer) -> str:
     return a.precision
 
 
-def _plain_typed(a: Answer) -> str:
+def _plain_part(a: Answer) -> str:
+    if a.categorical:
+        return str(a.value)
     return ", ".join(typeable(v, sig_figures(a, v)) for v in a.values)
 
 
-def type_in_prompt(a: Answer) -> str:
-    """What to type on the type-in card: Anki compares characters, so say exactly which."""
-    unit = f" in {a.unit}" if a.unit else ""
-    many = " (comma-separated)" if isinstance(a.value, list) else ""
+def plain_typed(answers: Sequence[Answer]) -> str:
+    """What the type-in card expects: every part, ``; `` between parts, ``, `` inside a list."""
+    return "; ".join(_plain_part(a) for a in answers)
+
+
+def _prompt_part(a: Answer) -> str:
+    if a.categorical:
+        return " or ".join(a.choices)
+    unit = f" in {a.unit}" if a.unit and not unit_in_label(a.label, a.unit) else ""
+    many = ", comma-separated" if isinstance(a.value, list) else ""
     if all(isinstance(v, int) and abs(v) < 10**15 for v in a.values):
         how = "every digit, no separators"
     else:
-        sig = max(sig_figures(a, v) for v in a.values)
-        how = f"{sig} significant figures without trailing zeros, like 0.4431 or 5.88e22"
-    return f"Type {a.label}{unit}{many}: {how}, no unit. Anki compares characters, not values."
+        how = a.precision
+    return f"{a.label}{unit} ({how}{many})"
+
+
+def type_in_prompt(answers: Answer | Sequence[Answer]) -> str:
+    """What to type on the type-in card, for every part the question asks; the precision is the
+    answer's own (the precision policy). Anki compares characters, so say exactly which."""
+    parts = [answers] if isinstance(answers, Answer) else list(answers)
+    texts = [_prompt_part(a) for a in parts]
+    what = texts[0] if len(texts) == 1 else "; then ".join(texts) + ", separated by semicolons"
+    floats = any(not a.categorical and not all(isinstance(v, int) and abs(v) < 10**15 for v in a.values)
+                 for a in parts)
+    like = " Write numbers like 0.443 or 5.88e22, without trailing zeros." if floats else ""
+    return (f"Type {what}, no unit.{like} Anki compares characters, not values; "
+            "spacing does not matter.")
 
 
 def _cli_param(name: str, value: Any) -> str:
@@ -186,6 +291,29 @@ def source_html(p: Problem, options: dict[str, Any]) -> str:
         cmd += " " + " ".join(_cli_param(k, v) for k, v in sorted(options.items()))
     return (f"{html.escape(p.id)} v{p.version} · seed {p.seed} · "
             f"<code>{html.escape(cmd, quote=False)}</code>")
+
+
+def mistakes_html(p: Problem) -> str:
+    """The common mistakes, each wrong value with why (the back's "Common mistakes")."""
+    if not p.distractors:
+        return ""
+    items = []
+    for d in p.distractors:
+        unit = p.answer.unit if len(p.answers) == 1 and p.answer.unit else ""
+        values: list[Any] = d.value if isinstance(d.value, list) else [d.value]
+        if isinstance(d.value, str):
+            shown = html.escape(d.value)
+        else:
+            shown = _value_html(d, values, lambda v: sig_figures(p.answer, v) if not p.answer.categorical else 3)
+        if unit and not unit_in_label(p.answer.label, unit):
+            shown += f" {html.escape(unit)}"
+        items.append(f"<li><b>{shown}</b>: {_inline(d.why)}</li>")
+    return '<div class="qz-mh">Common mistakes</div><ul>' + "".join(items) + "</ul>"
+
+
+def _inline(md: str) -> str:
+    out = rich_html(md)
+    return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
 
 
 def measured_html(p: Problem, built_on: str) -> str:
@@ -217,11 +345,14 @@ def note_key(p: Problem, options: dict[str, Any]) -> str:
     return key
 
 
-def note_guid(p: Problem, options: dict[str, Any]) -> str:
-    """Identity from (generator id, version, seed, options): never from the rendered text."""
+def note_guid(deck: str, b: Built, options: str | None = None) -> str:
+    """Identity from (deck name, generator id, item slot, copy, options): never from the version,
+    the seed or the rendered text, so upgrades and rewordings update the note in place.
+    ``options``: the item's :func:`options_key`, if already known."""
     from genanki.util import guid_for
 
-    guid: str = guid_for("quizgen", p.id, p.version, p.seed, options_key(options))
+    guid: str = guid_for("quizgen/note/v2", deck, b.item.generator, b.item_index, b.copy,
+                         options if options is not None else options_key(b.item.options))
     return guid
 
 
@@ -229,10 +360,17 @@ def _tag(s: str) -> str:
     return "_".join(s.split())
 
 
+def area_tag(area: str) -> str:
+    """The tag of an area, named like its subdeck: ``FLOPs``, ``Linear_algebra``."""
+    return _tag(area_title(area))
+
+
 def note_tags(b: Built) -> list[str]:
+    """``quizgen``, the area as its subdeck is named, ``Area::generator``, and the item's tags."""
     p = b.problem
     short = p.id.split(".", 1)[1] if "." in p.id else p.id
-    tags = ["quizgen", _tag(p.area), _tag(f"{p.area}::{short}"), *(_tag(t) for t in b.item.tags)]
+    area = area_tag(p.area)
+    tags = ["quizgen", area, f"{area}::{_tag(short)}", *(_tag(t) for t in b.item.tags)]
     return list(dict.fromkeys(tags))
 
 
@@ -241,13 +379,12 @@ def note_fields(b: Built, type_in: bool, built_on: str) -> list[str]:
     vs = b.variants
     first = vs[0]
     options = b.item.options
-    a0 = first.answer
-    prompt = html.escape(type_in_prompt(a0), quote=False) if type_in else ""
+    prompt = html.escape(type_in_prompt(first.answers), quote=False) if type_in else ""
     values = {
         "Key": html.escape(note_key(first, options)),
         "Question": _variants([rich_html(p.question) for p in vs]),
         "Answer": _variants(["".join(answer_html(a) for a in p.answers) for p in vs]),
-        "AnswerPlain": html.escape(_plain_typed(a0), quote=False),
+        "AnswerPlain": html.escape(plain_typed(first.answers), quote=False),
         "Tolerance": _variants([html.escape("; ".join(
             (f"{a.label}: " if len(p.answers) > 1 else "") + tolerance_text(a) for a in p.answers), quote=False)
             for p in vs]),
@@ -255,7 +392,7 @@ def note_fields(b: Built, type_in: bool, built_on: str) -> list[str]:
         "Source": _variants([source_html(p, options) for p in vs]),
         "Measured": _variants([measured_html(p, built_on) for p in vs]),
         "TypeIn": prompt,
-        "Extra": "",
+        "Extra": _variants([mistakes_html(p) for p in vs]) if any(p.distractors for p in vs) else "",
     }
     return [values[f] for f in FIELDS]
 
@@ -272,7 +409,7 @@ class AnkiBuild:
     seed: int = 0
     timestamp: float = 0.0
     duplicates: int = 0
-    """Entries skipped because an earlier one is the same problem (same generator, seed, options)."""
+    """Entries skipped because an earlier one drew the same problem (same generator, seed, options)."""
 
 
 def subdeck_name(spec: DeckSpec, area: str) -> str:
@@ -298,13 +435,16 @@ def write_apkg(
     count: int | None = None,
     timestamp: float | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> AnkiBuild:
     """Build every entry of ``spec`` and write one ``.apkg`` atomically (temp file + rename).
 
     ``progress`` is called with units of work done (:func:`work_units` in all).
-    ``timestamp`` (seconds since the epoch) stamps notes, cards and the note type; the default,
-    the current time, makes a reimport update every note (Anki's "newer wins" rule). A fixed
-    ``timestamp`` gives a byte-identical file.
+    ``timestamp`` (seconds since the epoch, default now) stamps the notes whose content changed
+    since the package already at ``out_path`` (all of them if there is none); unchanged notes keep
+    that package's stamp and fields, so Anki's "newer wins" importer leaves them (and the learner's
+    tags on them) alone. A fixed ``timestamp`` gives a byte-identical file. ``workers``: processes
+    drawing the problems (default: one per core for big decks; the bytes are the same).
     """
     import warnings
 
@@ -314,28 +454,45 @@ def write_apkg(
     check_writable_file(out_path)
     ts = time.time() if timestamp is None else float(timestamp)
     built_on = time.strftime("%Y-%m-%d", time.gmtime(ts))
-    entries = build_problems(spec, registry, seed=seed, count=count, progress=progress)
+    previous = previous_notes(out_path)
+    type_in = spec.type_in
 
-    model = _model()
+    opts = [options_key(it.options) for it in spec.items]
+
+    def render(b: Built) -> tuple[list[str], list[str], str, tuple[str, int, str], str]:
+        p = b.problem
+        return (note_fields(b, type_in, built_on), note_tags(b), note_guid(spec.name, b, opts[b.item_index]),
+                (p.id, p.seed, opts[b.item_index]), p.area)
+
+    entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers)
+
+    model = _model(spec.type_in)
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
                           description=_deck_description(spec, seed))
     decks: dict[str, Any] = {}
     n_cards = 0
     guids: set[str] = set()
-    for b in entries:
+    drawn: set[tuple[str, int, str]] = set()
+    for fields, tags, guid, same, area in entries:
         if progress is not None:
             progress(1)
-        guid = note_guid(b.problem, b.item.options)
-        if guid in guids:  # 32-bit seeds: two entries of a big deck can draw the same problem
+        if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
             continue
+        drawn.add(same)
         guids.add(guid)
-        name = subdeck_name(spec, b.problem.area)
+        name = subdeck_name(spec, area)
         if name not in decks:
             decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
-        note = genanki.Note(model=model, fields=note_fields(b, spec.type_in, built_on), tags=note_tags(b),
-                            guid=guid)
+        stamp = ts
+        old = previous.notes.get(guid)
+        if old is not None and old.mid == model.model_id and old.tags == tags and _same(old.fields, fields):
+            fields, stamp = old.fields, old.mod  # unchanged: keep Anki from touching the learner's note
+        note = _note(model, fields, tags, guid, stamp)
         decks[name].add_note(note)
         n_cards += len(note.cards)
+    model_json = _model_key(model)
+    if previous.models.get(model.model_id, (None, 0))[0] == model_json:
+        model.stamp = previous.models[model.model_id][1]
 
     package = genanki.Package([parent, *decks.values()])
     with tempfile.TemporaryDirectory(prefix="quizgen-apkg-") as tmp:
@@ -358,6 +515,83 @@ def write_apkg(
     return AnkiBuild(out_path, len(guids), n_cards, [spec.name, *decks], seed, ts, len(entries) - len(guids))
 
 
+_BUILT_ON = re.compile(r" \(deck built \d{4}-\d{2}-\d{2}\)")
+
+
+def _same(old: list[str], new: list[str]) -> bool:
+    """Equal content; the build date on measured answers does not count as a change."""
+    return old == new or [_BUILT_ON.sub("", f) for f in old] == [_BUILT_ON.sub("", f) for f in new]
+
+
+def _model_key(model: Any) -> str:
+    j = model.to_json(0, 0)
+    return json.dumps({k: v for k, v in j.items() if k not in ("mod", "did", "usn")}, sort_keys=True)
+
+
+@functools.cache
+def _stamped_note_class() -> Any:
+    import genanki
+
+    class StampedNote(genanki.Note):  # type: ignore[misc]
+        """A note (and its cards) stamped with its own modification time."""
+
+        stamp: float = 0.0
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.stamp, deck_id, id_gen)
+
+    return StampedNote
+
+
+def _note(model: Any, fields: list[str], tags: list[str], guid: str, stamp: float) -> Any:
+    note = _stamped_note_class()(model=model, fields=fields, tags=tags, guid=guid)
+    note.stamp = stamp
+    return note
+
+
+@dataclass(frozen=True)
+class OldNote:
+    mid: int
+    mod: int
+    tags: list[str]
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What an earlier build at the same path holds: notes by GUID, note types by id (key, mod)."""
+
+    notes: dict[str, OldNote] = field(default_factory=dict)
+    models: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+
+def previous_notes(path: Path) -> Previous:
+    """The notes of the package already at ``path`` (empty if none, or not a readable package)."""
+    if not path.is_file():
+        return Previous()
+    try:
+        with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory(prefix="quizgen-prev-") as tmp:
+            db = Path(tmp) / "prev.anki2"
+            db.write_bytes(z.read("collection.anki2"))
+            conn = sqlite3.connect(db)
+            try:
+                rows = conn.execute("select guid, mid, mod, tags, flds from notes").fetchall()
+                (models_json,) = conn.execute("select models from col").fetchone()
+            finally:
+                conn.close()
+    except (OSError, zipfile.BadZipFile, KeyError, sqlite3.Error, TypeError, ValueError):
+        return Previous()
+    notes = {g: OldNote(int(mid), int(mod), tags.split(), flds.split("\x1f")) for g, mid, mod, tags, flds in rows}
+    models: dict[int, tuple[str, int]] = {}
+    try:
+        for mid, m in json.loads(models_json).items():
+            models[int(mid)] = (json.dumps({k: v for k, v in m.items() if k not in ("mod", "did", "usn")},
+                                           sort_keys=True), int(m.get("mod", 0)))
+    except (ValueError, AttributeError, TypeError):
+        models = {}
+    return Previous(notes, models)
+
+
 def _ids(ts: float) -> Any:
     import itertools
 
@@ -374,5 +608,5 @@ def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
 def _deck_description(spec: DeckSpec, seed: int) -> str:
     desc = html.escape(spec.description.strip())
     made = (f"Built by quizgen {__version__} from {html.escape(os.path.basename(spec.source))}, "
-            f"seed {seed}. Rebuild with the same seed to update these notes in place.")
+            f"seed {seed}. A rebuild updates these notes in place.")
     return f"{desc}<br><br><small>{made}</small>" if desc else f"<small>{made}</small>"

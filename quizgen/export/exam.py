@@ -84,10 +84,10 @@ def value_text(a: Answer) -> str:
 def part_names(q: ExamQuestion) -> list[str]:
     """``Q6`` for a one-part question, ``Q6a``, ``Q6b`` … for its parts (the key grid's and the
     responses CSV's names)."""
+    from quizgen.grade.manifest import part_column
+
     n = len(q.problem.answers)
-    if n == 1:
-        return [f"Q{q.number}"]
-    return [f"Q{q.number}{chr(ord('a') + i)}" for i in range(n)]
+    return [part_column(q.number, i, n) for i in range(n)]
 
 
 def fmt_points(p: float) -> str:

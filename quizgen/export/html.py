@@ -1,9 +1,10 @@
 """A self-contained HTML practice page: every version, math as MathML, answers checked in the page.
 
 No network and no external files: CSS and JavaScript are inline and math is MathML (latex2mathml),
-which browsers render natively. The JavaScript grades with the same rules as
-:mod:`quizgen.grading` (rtol, atol, "within a factor", rtol 1e-4 for exact integers ≥ 10⁶) and
-reads numbers with a small parser (``1.5e9``, ``3/4``, ``2^30``, ``1,500,000``), never ``eval``.
+which browsers render natively. The JavaScript reads answers with a port of the drill's parser
+(:mod:`quizgen.drill.parse`: ``16 TiB``, ``5 s``, ``1.5 × 10^9``, ``3/4``, ``70B params``, lists,
+words for a choice), whose unit table is emitted into the page as JSON (one source of units), and
+grades with exactly the JSON tolerance of ``show --json`` (:mod:`quizgen.grading`), never ``eval``.
 Example::
 
     quizgen print ml-math --versions 3 --format html -o practice/
@@ -87,15 +88,23 @@ def rich_html(md: str, mathml: MathML, where: str) -> str:
 
 def _answer(a: Answer) -> dict[str, Any]:
     vals = a.values
+    data: dict[str, Any] = {"value": vals, "vector": isinstance(a.value, list),
+                            "tolerance": a.tolerance.to_json(vals), "unit": a.unit}
+    if a.choices:
+        data.update(choices=list(a.choices), word=a.value)
+        placeholder = " / ".join(a.choices)
+    else:
+        placeholder = "; ".join(f"x{i}" for i in range(1, min(len(vals), 4) + 1)) + ("; …" if len(vals) > 4 else "")
     return {
         "label": a.label,
         "unit": a.unit or "",
         "text": value_text(a),
         "tol_text": a.precision,
         "n": len(vals),
-        "placeholder": "; ".join(f"x{i}" for i in range(1, min(len(vals), 4) + 1)) + ("; …" if len(vals) > 4 else ""),
+        "choice": bool(a.choices),
+        "placeholder": placeholder,
         # Grading data for the page's script: exactly the tolerance of ``show --json``.
-        "data": json.dumps({"value": vals, "tolerance": a.tolerance.to_json(vals), "unit": a.unit}),
+        "data": json.dumps(data),
     }
 
 
@@ -130,10 +139,14 @@ def render_html(exam: Exam) -> str:
             q["solution"] = Markup(q["solution"])
     instructions = Markup(rich_html(exam.instructions, mathml, "[quiz] instructions")) if exam.instructions else ""
     script = (TEMPLATE_DIR / "practice.js").read_text(encoding="utf-8")
+    from quizgen.drill.parse import unit_table_json
+
+    units = json.dumps(unit_table_json(), ensure_ascii=False, separators=(",", ":"))
     style = (TEMPLATE_DIR / "practice.css").read_text(encoding="utf-8")
     return env.get_template("practice.html.j2").render(
         title=exam.title, course=exam.course, instructions=instructions, seed=exam.seed,
         versions=versions, quizgen_version=__version__,
         # Inline <script>/<style>: "</" would end the element early.
         script=Markup(script.replace("</", "<\\/")), style=Markup(style.replace("</", "")),
+        units=Markup(units.replace("</", "<\\/")),
     )

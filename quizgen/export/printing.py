@@ -90,7 +90,15 @@ def write_exam(
 
         files[HTML_NAME] = render_html(exam).encode()
         listing["html"] = HTML_NAME
+    from quizgen.grade.manifest import TEMPLATE_NAME, add_grading_data, template_csv
+
+    if not html:  # an exam to grade (a practice page is not handed in)
+        listing["responses_template"] = TEMPLATE_NAME
     data = manifest(exam, listing, solutions)
+    # `quizgen grade` needs the distractors (misconceptions) and a CSV header to fill in.
+    add_grading_data(data, ([q.problem.distractors for q in v.questions] for v in exam.versions))
+    if not html:
+        files[TEMPLATE_NAME] = template_csv(data).encode()
     files[MANIFEST_NAME] = (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode()
     for name, blob in files.items():
         (folder / name).write_bytes(blob)

@@ -1,27 +1,40 @@
-"""Canvas QTI 1.2 (.zip): the layout text2qti writes for Canvas (FORMATS.md §5). Each graded number
-is a ``numerical_question`` with an exact answer and a margin; K variants of an item form a question
-group that gives each student one; math is Canvas's ``equation_image``; values are rescaled into a
-unit that Canvas stores precisely (nothing below 1e-4, nothing above 1e15). Example::
+"""Canvas QTI 1.2 (.zip): the layout text2qti writes for Canvas (FORMATS.md §5, docs/lms.md). Each
+graded number is a ``numerical_question`` written in the one shape Canvas's importer reads
+(``<or><varequal/><and><vargte/><varlte/></and></or>``, exact answers too); an integer beyond 2^53
+is a ``short_answer_question`` with its exact digits; a categorical part is a
+``multiple_choice_question``. K variants of an item form question groups that give each student
+one; math is Canvas's ``equation_image``; values are rescaled into a unit that Canvas stores
+precisely (nothing below 1e-4, nothing above 1e15). Example::
 
     quizgen export ml-math --format qti -o quiz.zip --variants 3
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
-import math
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from quizgen.build import Built
 from quizgen.deck import DeckSpec
-from quizgen.export.lms import NumericRange, answer_parts, numeric_range, part_label
-from quizgen.model import Answer, Number, Problem
+from quizgen.export.lms import (
+    NumericRange,
+    Part,
+    Scale,
+    choose_scale,
+    dec_text,
+    num_text,
+    numeric_range,
+    part_label,
+    parts,
+    problem_points,
+)
+from quizgen.model import Answer, Problem
 from quizgen.render.html import md_to_html
 from quizgen.render.numbers import plain
 
@@ -32,81 +45,33 @@ MIN_MAGNITUDE = 1e-4  # classic Canvas quizzes turn smaller typed answers into 0
 MIN_MARGIN = 1e-3     # the iOS app cuts typed numbers to 4 decimals: keep the margin well above that
 MAX_MAGNITUDE = 1e15  # integers above 2^53 are not exact as floats
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-_PREFIX = {-24: "y", -21: "z", -18: "a", -15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "",
-           3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E", 21: "Z", 24: "Y"}
-_BASE_UNITS = ("FLOP/s", "FLOP", "B/s", "B", "s")
-
-
-@dataclass(frozen=True)
-class Scaled:
-    """An answer rescaled for Canvas: multiply values by ``factor``; ``unit`` is the new unit text."""
-
-    exp: int
-    unit: str | None
-    note: str
-
-    @property
-    def factor(self) -> float:
-        return 10.0**self.exp
+DTD_SYSTEM = "ims_qtiasiv1p2p1.dtd"
+# The IMS DTD declares <selection_extension> as ANY: any element the document declares. Canvas's
+# group points (<points_per_item>) is such a vendor element, so the document declares it (and the
+# namespace attribute) in its internal subset and stays valid against the IMS QTI 1.2.1 DTD.
+DOCTYPE = (f'<!DOCTYPE questestinterop SYSTEM "{DTD_SYSTEM}" [\n'
+           f'<!ATTLIST questestinterop xmlns CDATA #FIXED "{QTI_NS}">\n'
+           "<!ELEMENT points_per_item (#PCDATA)>\n]>")
 
 
-def _split_prefix(unit: str) -> tuple[int, str] | None:
-    for base in _BASE_UNITS:
-        if unit == base:
-            return 0, base
-        if unit.endswith(base) and len(unit) == len(base) + 1:
-            for e, p in _PREFIX.items():
-                if p and unit[0] == p:
-                    return e, base
-    return None
+def canvas_scale(a: Answer, label: str) -> tuple[Scale, list[NumericRange]]:
+    """The unit Canvas asks part ``a`` in, and its exact ranges (one per element)."""
+    ranges = [numeric_range(a, v) for v in a.values]
+    sc = choose_scale(ranges, a.unit, label, min_mag=MIN_MAGNITUDE, max_mag=MAX_MAGNITUDE, min_margin=MIN_MARGIN)
+    return sc, ranges
 
 
-def _ok(r: NumericRange, exp: int) -> bool:
-    f = 10.0**exp
-    vals = [abs(r.low * f), abs(r.high * f), abs(float(r.value) * f)]
-    if any(v != 0 and (v < MIN_MAGNITUDE or v > MAX_MAGNITUDE) for v in vals):
-        return False
-    return r.margin == 0 or r.margin * f >= MIN_MARGIN
-
-
-def choose_scale(r: NumericRange, unit: str | None) -> Scaled:
-    """The power of 1000 closest to 1 that keeps the answer inside Canvas's precision."""
-    for exp in sorted(range(-300, 301, 3), key=abs):
-        if _ok(r, exp):
-            break
-    else:
-        exp = 0
-    if exp == 0:
-        return Scaled(0, unit, "")
-    parsed = _split_prefix(unit) if unit else None
-    if parsed is not None and (parsed[0] - exp) in _PREFIX:
-        new_unit = _PREFIX[parsed[0] - exp] + parsed[1]
-        note = f"Give your answer in {new_unit} (1 {new_unit} = 10^{-exp} {parsed[1]})."
-        return Scaled(exp, new_unit, note)
-    what = f"10^{-exp} {unit}" if unit else f"10^{-exp}"
-    return Scaled(exp, f"× 10^{-exp} {unit or ''}".strip(), f"Give your answer in units of {what}.")
-
-
-def _dec(x: float) -> str:
-    """Plain decimal text (no exponent), as Canvas expects."""
-    if x == 0:
-        return "0"
-    if float(x).is_integer() and abs(x) < 2**53:
-        return str(int(x))
-    digits = max(0, 15 - int(math.floor(math.log10(abs(x)))))
-    s = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return s
-
-
+@functools.lru_cache(maxsize=8192)
 def _equation(tex: str, display: bool) -> str:
     src = "/equation_images/" + quote(quote(tex, safe=""), safe="")
     esc = html.escape(tex, quote=True)
     img = (f'<img class="equation_image" title="{esc}" src="{src}" alt="LaTeX: {esc}" '
            f'data-equation-content="{esc}">')
-    return f'<p style="text-align:center">{img}</p>' if display else img
+    # A block-level <p> cannot sit inside the paragraph the formula is in: a block span can.
+    return f'<span style="display:block;text-align:center">{img}</span>' if display else img
 
 
+@functools.lru_cache(maxsize=1024)
 def canvas_html(markdown: str) -> str:
     def math_(m: str) -> str:
         return _equation(m[2:-2].strip(), m.startswith("\\["))
@@ -114,8 +79,8 @@ def canvas_html(markdown: str) -> str:
     return md_to_html(markdown, math=math_)
 
 
-def _ident(*parts: object) -> str:
-    return "qg_" + hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+def _ident(*parts_: object) -> str:
+    return "qg_" + hashlib.sha256(repr(parts_).encode()).hexdigest()[:20]
 
 
 def _el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
@@ -139,27 +104,50 @@ def _material(parent: Any, html_text: str) -> None:
     _el(_el(parent, "material"), "mattext", html_text, texttype="text/html")
 
 
-def _item(section: Any, p: Problem, a: Answer, index: int | None, value: Number, n_parts: int,
-          points: float) -> None:
-    r = numeric_range(a, value)
-    sc = choose_scale(r, a.unit)
-    f = sc.factor
-    label = part_label(a, index)
+def points_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _item(section: Any, p: Problem, part: Part, n_parts: int, points: float) -> None:
+    a = part.answer
+    label = part.label
     ident = _ident(p.id, p.version, p.seed, label)
     title = f"{p.id} seed {p.seed}" + (f" — {label}" if n_parts > 1 else "")
     item = _el(section, "item", ident=ident, title=title)
-    _meta(item, {"question_type": "numerical_question", "points_possible": f"{points:g}",
-                 "original_answer_ids": f"{ident}_answer", "assessment_question_identifierref": f"{ident}_ref"})
-    unit = sc.unit or a.unit
-    ask = f"Give {label}" + (f" in {unit}" if unit else "") + "."
-    if sc.note:
-        ask += f" {sc.note}"
-    if r.factor is not None:
-        ask += f" Answers within a factor of {r.factor:g} of the measured value are accepted."
+    kind = part.kind
+    if kind == "number":
+        sc, ranges = canvas_scale(a, part_label(a, None) if part.index is None else label)
+        if not sc.ok:
+            kind = "text"   # no unit keeps it inside what Canvas stores: ask for the exact digits
+    qtype = {"number": "numerical_question", "text": "short_answer_question",
+             "choice": "multiple_choice_question"}[kind]
+    choice_ids = [f"{ident}_c{i}" for i in range(len(a.choices))]
+    _meta(item, {"question_type": qtype, "points_possible": points_text(points),
+                 "original_answer_ids": ",".join(choice_ids) if kind == "choice" else f"{ident}_answer",
+                 "assessment_question_identifierref": f"{ident}_ref"})
     pres = _el(item, "presentation")
-    _material(pres, canvas_html(p.question) + f"<p><em>{html.escape(ask)}</em></p>")
-    resp = _el(pres, "response_str", ident="response1", rcardinality="Single")
-    _el(_el(resp, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
+    feedback = canvas_html(p.solution)
+    if kind == "choice":
+        _material(pres, canvas_html(p.question) + f"<p><em>{html.escape(f'Choose {label}.')}</em></p>")
+        lid = _el(pres, "response_lid", ident="response1", rcardinality="Single")
+        rc = _el(lid, "render_choice")
+        for cid, c in zip(choice_ids, a.choices, strict=True):
+            _material(_el(rc, "response_label", ident=cid), html.escape(c))
+        right = choice_ids[a.choices.index(str(a.value))]
+    else:
+        if kind == "text":
+            unit = f" in {a.unit}" if a.unit else ""
+            ask = f"Give {label}{unit} exactly, every digit, as a plain decimal with no separators."
+        else:
+            r = ranges[part.index or 0].scaled(sc.exp)
+            ask = sc.sentence
+            if r.factor is not None:
+                what = "Measured value" if a.measured_on is not None else "Exact value"
+                feedback += f"<p>{what}: {html.escape(plain(float(r.value)))} {html.escape(sc.unit or '')}</p>"
+        _material(pres, canvas_html(p.question) + (f"<p><em>{html.escape(ask)}</em></p>" if ask else ""))
+        resp = _el(pres, "response_str", ident="response1", rcardinality="Single")
+        fib = _el(resp, "render_fib", fibtype="Decimal") if kind == "number" else _el(resp, "render_fib")
+        _el(fib, "response_label", ident="answer1")
     proc = _el(item, "resprocessing")
     _el(_el(proc, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
     fb = _el(proc, "respcondition", **{"continue": "Yes"})
@@ -167,24 +155,39 @@ def _item(section: Any, p: Problem, a: Answer, index: int | None, value: Number,
     _el(fb, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
     cond = _el(proc, "respcondition", **{"continue": "No"})
     cv = _el(cond, "conditionvar")
-    center = r.center * f if r.factor is not None else float(value) * f
-    if r.margin == 0:
-        _el(cv, "varequal", _dec(center), respident="response1")
+    if kind == "choice":
+        _el(cv, "varequal", right, respident="response1")
+    elif kind == "text":
+        _el(cv, "varequal", num_text(part.value) if not isinstance(part.value, str) else part.value,
+            respident="response1")
     else:
+        # Canvas's importer reads a numeric answer only from this <or>/<and> shape; a bare
+        # <varequal> imports as no answer at all. Exact answers too (lo = hi = value).
         orr = _el(cv, "or")
-        _el(orr, "varequal", _dec(center), respident="response1")
+        _el(orr, "varequal", dec_text(r.center), respident="response1")
         andd = _el(orr, "and")
-        _el(andd, "vargte", _dec(r.low * f), respident="response1")
-        _el(andd, "varlte", _dec(r.high * f), respident="response1")
+        _el(andd, "vargte", dec_text(r.low), respident="response1")
+        _el(andd, "varlte", dec_text(r.high), respident="response1")
     _el(cond, "setvar", "100", action="Set", varname="SCORE")
-    feedback = canvas_html(p.solution)
-    if r.factor is not None:
-        feedback += f"<p>Measured value: {plain(float(value) * f)} {unit or ''}.</p>"
     fbi = _el(item, "itemfeedback", ident="general_fb")
     _material(_el(fbi, "flow_mat"), feedback)
 
 
-def _assessment(spec: DeckSpec, built: Sequence[Built], ident: str, points: float) -> bytes:
+def _points(spec: DeckSpec, b: Built) -> float:
+    return problem_points(b.item.points, spec.quiz.points)
+
+
+def _slots(b: Built) -> dict[str, list[tuple[Problem, Part, int]]]:
+    """Items of one deck entry by part label: each label is one question of the quiz."""
+    slots: dict[str, list[tuple[Problem, Part, int]]] = {}
+    for p in b.variants:
+        ps = parts(p)
+        for part in ps:
+            slots.setdefault(part.label, []).append((p, part, len(ps)))
+    return slots
+
+
+def _assessment(spec: DeckSpec, built: Sequence[Built], ident: str) -> bytes:
     from lxml import etree
 
     root = etree.Element(f"{{{QTI_NS}}}questestinterop", nsmap={None: QTI_NS})
@@ -195,25 +198,24 @@ def _assessment(spec: DeckSpec, built: Sequence[Built], ident: str, points: floa
     _el(f, "fieldentry", "1")
     rootsec = _el(asmt, "section", ident="root_section")
     for b in built:
-        # One numerical item per graded number. Variants can differ in their parts (a vector's
-        # length), so items are grouped by part label: each group picks one variant of that part,
-        # and every item restates the whole question, so each stands on its own.
-        slots: dict[str, list[tuple[Problem, Answer, int | None, Number, int]]] = {}
-        for p in b.variants:
-            parts = answer_parts(p)
-            for a, idx, v in parts:
-                slots.setdefault(part_label(a, idx), []).append((p, a, idx, v, len(parts)))
+        # One item per graded part, worth the problem's points over its parts. With variants,
+        # every part is a question group that picks one variant of that part (every item
+        # restates the whole question, so each stands on its own); variants share the first
+        # one's form, so they have the same parts.
+        slots = _slots(b)
+        pts = _points(spec, b) / len(slots)
         for label, entries in slots.items():
             target = rootsec
-            if len(entries) > 1:
+            if len(b.variants) > 1:
                 target = _el(rootsec, "section", ident=_ident("group", b.item_index, b.copy, label),
                              title=f"{b.problem.id} #{b.item_index + 1}.{b.copy + 1} {label}")
                 sel = _el(_el(target, "selection_ordering"), "selection")
                 _el(sel, "selection_number", "1")
-                _el(_el(sel, "selection_extension"), "points_per_item", f"{points:g}")
-            for p, a, idx, v, n_parts in entries:
-                _item(target, p, a, idx, v, n_parts, points)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+                _el(_el(sel, "selection_extension"), "points_per_item", points_text(pts))
+            for p, part, n_parts in entries:
+                _item(target, p, part, n_parts, pts)
+    text = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return f"<?xml version='1.0' encoding='UTF-8'?>\n{DOCTYPE}\n{text}".encode()
 
 
 def _manifest(ident: str, dep: str) -> bytes:
@@ -257,19 +259,26 @@ def _assessment_meta(spec: DeckSpec, ident: str, points_total: float) -> bytes:
 
 
 def qti_zip(spec: DeckSpec, built: Sequence[Built], seed: int) -> bytes:
-    """The Canvas import package as bytes (byte-identical for the same inputs)."""
+    """The Canvas import package as bytes (byte-identical for the same inputs, deflated)."""
     ident = _ident("assessment", spec.name, seed)
     dep = ident + "_meta"
-    points = float(spec.quiz.points)
-    n_slots = sum(len({part_label(a, i) for p in b.variants for a, i, _ in answer_parts(p)}) for b in built)
+    total = sum(_points(spec, b) for b in built)
     files = [
         ("imsmanifest.xml", _manifest(ident, dep)),
         ("non_cc_assessments/", b""),
-        (f"{ident}/assessment_meta.xml", _assessment_meta(spec, ident, points * n_slots)),
-        (f"{ident}/{ident}.xml", _assessment(spec, built, ident, points)),
+        (f"{ident}/assessment_meta.xml", _assessment_meta(spec, ident, total)),
+        (f"{ident}/{ident}.xml", _assessment(spec, built, ident)),
     ]
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buf, "w") as zf:
         for name, data in files:
-            zf.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIME), data)
+            # A ZipInfo passed to writestr carries its own compress_type (default: stored),
+            # which overrides the ZipFile's compression: set it on each entry.
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            if name.endswith("/"):
+                info.external_attr = 0o40755 << 16 | 0x10
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+            zf.writestr(info, data, compress_type=None if name.endswith("/") else zipfile.ZIP_DEFLATED)
     return buf.getvalue()

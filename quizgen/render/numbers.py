@@ -87,7 +87,9 @@ def tex(x: Number | Fraction, sig: int = 4) -> str:
     return _fixed(xf, sig)
 
 
-def plain_value(v: Number | Sequence[Number], sig: int = 4) -> str:
+def plain_value(v: Number | Sequence[Number] | str, sig: int = 4) -> str:
+    if isinstance(v, str):
+        return v
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(plain(x, sig) for x in v) + "]"
     return plain(v, sig)  # type: ignore[arg-type]

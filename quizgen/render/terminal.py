@@ -41,12 +41,17 @@ def _script(body: str, table: dict[int, int], mark: str) -> str:
 
 
 def tex_to_text(s: str) -> str:
-    """Math in ``\\( \\)``/``\\[ \\]`` becomes plain Unicode text; prose is left alone."""
-    def conv(m: re.Match[str]) -> str:
-        text = math_to_text(m.group(2))
-        return f"\n\n    {text}\n\n" if m.group(1) == "[" else text
+    """Math in ``\\( \\)``/``\\[ \\]`` becomes plain Unicode text; prose is left alone.
 
-    return re.sub(r"\\([\(\[])(.*?)\\[\)\]]", conv, s, flags=re.S)
+    A display formula becomes a paragraph of its own, indented by two spaces, with exactly one
+    blank line before and after it, however the source spaced it. (Not four spaces: Markdown
+    would make that a code block, which rich pads with a second blank line on each side.)"""
+    def display(m: re.Match[str]) -> str:
+        return f"\n\n  {math_to_text(m.group(1))}\n\n"
+
+    s = re.sub(r"\s*\\\[(.*?)\\\]\s*", display, s, flags=re.S)
+    s = re.sub(r"\\\((.*?)\\\)", lambda m: math_to_text(m.group(1)), s, flags=re.S)
+    return s.strip("\n")
 
 
 _MATRIX = re.compile(r"\\begin\{([pbvB]?matrix)\}(.*?)\\end\{\1\}", re.S)

@@ -1,0 +1,353 @@
+"""Fit TeX formulas to narrow screens (phones) for renderers without line breaking (MathJax 3).
+
+MathJax 3 never breaks a formula across lines, so a long derivation runs off a 360 px screen. This
+module estimates a formula's width (in em, from the TeX source alone) and
+
+- :func:`break_display` turns a long display formula ``a = b = c`` into ``\\begin{aligned} a &= b
+  \\\\ &= c \\end{aligned}`` steps, filling each line greedily up to the width and breaking only at
+  top-level relations (``=``, ``\\approx``, ``\\le``, ...), never inside braces or ``\\left...\\right``;
+- :func:`split_inline` cuts a long inline formula at top-level relations, commas and ``+``/``×``
+  into pieces that are each a valid formula, so the browser can wrap between them like words.
+
+The estimate is deliberately rough (glyph classes, scripts at 70%, fractions as their wider part);
+callers add a scroll box (CSS ``overflow-x: auto``) for whatever still does not fit. Used by the Anki
+export; usable by any HTML output. Example::
+
+    >>> break_display("x = 1 + 2 = 3", max_em=4)
+    '\\\\begin{aligned} x &= 1 + 2 \\\\\\\\ &= 3 \\\\end{aligned}'
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
+"""Control words, control symbols, braces, runs of digits or lower-case letters, single characters."""
+
+RELATIONS = frozenset({"=", "<", ">", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
+                       "\\equiv", "\\sim", "\\simeq", "\\propto", "\\to", "\\Rightarrow", "\\implies"})
+BINARY = frozenset({"+", "-", "\\times", "\\cdot", "\\pm", "\\mp", "*", "−", "×", "·"})
+_ZERO = frozenset({"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\displaystyle",
+                   "\\textstyle", "\\limits", "\\nolimits", "\\hat", "\\bar", "\\tilde", "\\vec", "\\dot",
+                   "\\ddot", "\\overline", "\\underline", "\\widehat", "\\widetilde", "&", "\\\\", "\\!"})
+_SPACE = {"\\,": 0.17, "\\:": 0.22, "\\;": 0.28, "\\ ": 0.25, "~": 0.25, "\\quad": 1.0, "\\qquad": 2.0,
+          "\\enspace": 0.5, "\\thinspace": 0.17}
+_TEXTLIKE = frozenset({"\\text", "\\mathrm", "\\textrm", "\\operatorname", "\\textbf", "\\mathbf", "\\mathit",
+                       "\\texttt", "\\mathtt", "\\textit", "\\mathsf"})
+_BIGOPS = frozenset({"\\sum", "\\prod", "\\int", "\\oint", "\\bigcup", "\\bigcap", "\\coprod"})
+_FUNCS = frozenset({"\\log", "\\ln", "\\exp", "\\det", "\\max", "\\min", "\\sin", "\\cos", "\\tan", "\\arg",
+                    "\\lim", "\\sup", "\\inf", "\\Pr", "\\dim", "\\ker", "\\tanh", "\\sinh", "\\cosh", "\\deg"})
+
+
+def _tokens(src: str) -> list[str]:
+    return [t for t in _TOKEN.findall(src) if not t.isspace()]
+
+
+def _group(toks: list[str], i: int) -> tuple[list[str], int]:
+    """The argument starting at ``toks[i]``: a braced group's inside or one token; and the next index."""
+    if i >= len(toks):
+        return [], i
+    if toks[i] != "{":
+        return [toks[i]], i + 1
+    depth, j = 0, i
+    while j < len(toks):
+        if toks[j] == "{":
+            depth += 1
+        elif toks[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return toks[i + 1:j], j + 1
+        j += 1
+    return toks[i + 1:], len(toks)
+
+
+def _plain(t: str, display: bool) -> float:
+    if t in _SPACE:
+        return _SPACE[t]
+    if t in RELATIONS:
+        return 1.35
+    if t in BINARY:
+        return 1.25
+    if t == ",":
+        return 0.45
+    if t in _BIGOPS:
+        return 1.45 if display else 1.05
+    if t in _FUNCS:
+        return 0.5 * (len(t) - 1) + 0.17
+    if t.startswith("\\"):
+        return 0.8 if len(t) > 2 else 0.5
+    if t in "()[]|.;:!'":
+        return 0.39
+    if t.isupper() or not t.isascii():
+        return 0.75
+    return 0.52 * len(t)
+
+
+_SPECIAL = frozenset({"{", "}", "^", "_", "\\frac", "\\dfrac", "\\tfrac", "\\binom", "\\sqrt", "\\mathbb",
+                      "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm", "\\begin", "\\end"}) | _ZERO | _TEXTLIKE
+_PLAIN_T: dict[str, float] = {}
+_PLAIN_D: dict[str, float] = {}
+
+
+def _widths(toks: list[str], display: bool) -> list[float]:
+    """Each token's share of the width: a command taking arguments carries their width, and the
+    argument tokens count 0, so a top-level range's width is the sum over it."""
+    w = [0.0] * len(toks)
+    i = 0
+    n = len(toks)
+    cache = _PLAIN_D if display else _PLAIN_T
+    while i < n:
+        t = toks[i]
+        at = i
+        i += 1
+        if t not in _SPECIAL:
+            x = cache.get(t)
+            if x is None:
+                x = cache[t] = _plain(t, display)
+            w[at] = x
+            continue
+        if t in ("{", "}") or t in _ZERO:
+            continue
+        if t in ("^", "_"):
+            if i < len(toks) and len(toks[i]) > 1 and toks[i][0].isalnum():  # x^23: only "2" is raised
+                w[at] = 0.71 * 0.52 + 0.52 * (len(toks[i]) - 1)
+                i += 1
+                continue
+            arg, i = _group(toks, i)
+            w[at] = 0.71 * _width(arg, False)
+        elif t in ("\\frac", "\\dfrac", "\\tfrac", "\\binom"):
+            num, i = _group(toks, i)
+            den, i = _group(toks, i)
+            scale = 1.0 if (display or t == "\\dfrac") and t != "\\tfrac" else 0.71
+            w[at] = scale * max(_width(num, display), _width(den, display)) + 0.25
+        elif t == "\\sqrt":
+            if i < len(toks) and toks[i] == "[":
+                while i < len(toks) and toks[i] != "]":
+                    i += 1
+                i += 1
+            arg, i = _group(toks, i)
+            w[at] = _width(arg, display) + 0.85
+        elif t in _TEXTLIKE:
+            arg, i = _group(toks, i)
+            w[at] = 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
+        elif t in ("\\mathbb", "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm"):
+            arg, i = _group(toks, i)
+            w[at] = 0.75 * max(1, sum(len(a) for a in arg))
+        elif t in ("\\begin", "\\end"):
+            _, i = _group(toks, i)
+    return w
+
+
+def _width(toks: list[str], display: bool) -> float:
+    return sum(_widths(toks, display))
+
+
+class _Ranges:
+    """Widths of top-level token ranges in O(1), from prefix sums."""
+
+    def __init__(self, toks: list[str], display: bool) -> None:
+        self.prefix = [0.0]
+        for x in _widths(toks, display):
+            self.prefix.append(self.prefix[-1] + x)
+
+    def __call__(self, a: int, b: int) -> float:
+        return self.prefix[b] - self.prefix[a]
+
+
+def tex_width(src: str, display: bool = False) -> float:
+    """Estimated rendered width of TeX ``src`` in em of the math font."""
+    return _width(_tokens(src), display)
+
+
+def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
+    """``toks`` cut after each top-level token in ``at`` (the cut token ends its piece)."""
+    pieces: list[list[str]] = [[]]
+    depth = 0
+    for t in toks:
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        pieces[-1].append(t)
+        if depth == 0 and t in at:
+            pieces.append([])
+    return [p for p in pieces if p]
+
+
+def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
+    toks, spans = [], []
+    for m in _TOKEN.finditer(src):
+        t = m.group()
+        if t[0] not in " \t\n\r\f\v":
+            toks.append(t)
+            spans.append(m.span())
+    return toks, spans
+
+
+def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
+    """The source text of tokens ``a..b-1`` (exactly as written: spaces in ``\\text{}`` kept)."""
+    return src[spans[a][0]:spans[b - 1][1]].strip()
+
+
+def _top_relations(toks: list[str], a: int, b: int) -> list[int]:
+    out, depth = [], 0
+    for k in range(a, b):
+        t = toks[k]
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t in RELATIONS and k > a:
+            out.append(k)
+    return out
+
+
+def _equations(toks: list[str]) -> list[tuple[int, int]]:
+    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
+    and start another); one range when the formula is a single equation."""
+    commas, depth = [], 0
+    for k, t in enumerate(toks):
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t == ",":
+            commas.append(k)
+    out, start = [], 0
+    for c in commas:
+        if _top_relations(toks, start, c) and _top_relations(toks, c + 1, len(toks)):
+            out.append((start, c + 1))
+            start = c + 1
+    out.append((start, len(toks)))
+    return [r for r in out if _top_relations(toks, *r)] if len(out) > 1 and all(
+        _top_relations(toks, *r) for r in out) else [(0, len(toks))]
+
+
+def _rows(src: str, toks: list[str], spans: list[tuple[int, int]], width: _Ranges, a0: int, b0: int,
+          max_em: float) -> list[str] | None:
+    """Aligned rows (with ``&``) for the equation in tokens a0..b0, or None if it has no relation."""
+    cuts = _top_relations(toks, a0, b0)
+    if not cuts or cuts[-1] == b0 - 1:
+        return None
+    bounds = [a0, *cuts, b0]
+    rel = cuts[0]
+    lhs = width(a0, rel)
+    # A wide left side gets a row of its own, so every step has the whole width; a narrow one
+    # stays on the first row and the steps line up after it (their width is what is left).
+    own_row = lhs > 0.35 * max_em
+    step_em = max_em if own_row else max_em - lhs
+    lines: list[tuple[int, int]] = [(rel, bounds[2])]
+    for k in range(2, len(bounds) - 1):
+        a, b = bounds[k], bounds[k + 1]
+        if width(lines[-1][0], b) <= step_em:
+            lines[-1] = (lines[-1][0], b)
+        else:
+            lines.append((a, b))
+    # a single step still too wide: continue it on further lines before top-level + - ×
+    wrapped: list[tuple[int, int, bool]] = []
+    for a, b in lines:
+        for k, (x, y) in enumerate(_wrap(toks, width, a, b, step_em, step_em - 1.0)):
+            wrapped.append((x, y, k > 0))
+    left = _slice(src, spans, a0, rel)
+    body = [f"& {left}"] if own_row else [f"{left} &"]
+    for k, (a, b, cont) in enumerate(wrapped):
+        step = ("\\quad {}" if cont else "") + _slice(src, spans, a, b)
+        if k == 0 and not own_row:
+            body[0] += step
+        else:
+            body.append("&" + step)
+    return body
+
+
+def break_display(src: str, max_em: float) -> str:
+    """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
+    before top-level relations, each line filled as far as it fits; ``a = b, c = d`` gives one
+    block of rows per equation."""
+    if len(src) * 1.45 <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
+        return src  # (no token is wider than 1.45 em per character of its source)
+    toks, spans = _spans(src)
+    width = _Ranges(toks, True)
+    if width(0, len(toks)) <= max_em:
+        return src
+    body: list[str] = []
+    for a, b in _equations(toks):
+        rows = _rows(src, toks, spans, width, a, b, max_em)
+        if rows is None:
+            return src
+        body += rows
+    if len(body) == 1:
+        return src
+    return "\\begin{aligned} " + " \\\\ ".join(body) + " \\end{aligned}"
+
+
+def _wrap(toks: list[str], width: _Ranges, a: int, b: int, max_em: float,
+          more_em: float) -> list[tuple[int, int]]:
+    """Token range a..b cut before top-level binary operators (or after commas), greedily, into parts that fit
+    (the first in ``max_em``, the continuation lines in ``more_em``)."""
+    ops, depth = [], 0
+    for k in range(a, b):
+        t = toks[k]
+        if t in ("{", "\\left", "\\begin"):
+            depth += 1
+        elif t in ("}", "\\right", "\\end"):
+            depth -= 1
+        elif depth == 0 and t in BINARY and k > a + 1 and toks[k - 1] not in RELATIONS | BINARY:
+            ops.append(k)
+        elif depth == 0 and t == "," and a < k < b - 1:
+            ops.append(k + 1)  # after a comma: lists wrap between their items
+    parts: list[tuple[int, int]] = []
+    start = a
+    while width(start, b) > (more_em if parts else max_em):
+        room = more_em if parts else max_em
+        fits = [o for o in ops if o > start and width(start, o) <= room]
+        later = [o for o in ops if o > start]
+        if not later:
+            break
+        cut = fits[-1] if fits else later[0]
+        parts.append((start, cut))
+        start = cut
+    parts.append((start, b))
+    return parts
+
+
+_INLINE_CUTS = (RELATIONS, frozenset({","}), frozenset({"+", "-", "\\times", "\\cdot", "−", "×"}))
+
+
+def split_inline(src: str, max_em: float) -> list[str] | None:
+    """Pieces of a long inline formula that each fit ``max_em`` (binary operators and relations keep
+    their spacing with a trailing ``{}``); None if it fits already or cannot be cut small enough."""
+    if tex_width(src) <= max_em or re.search(r"\\begin|\\\\|&", src):
+        return None
+    toks, spans = _spans(src)
+    width = _Ranges(toks, False)
+    pieces: list[tuple[int, int]] = [(0, len(toks))]
+    for cuts in _INLINE_CUTS:
+        nxt: list[tuple[int, int]] = []
+        for a, b in pieces:
+            if width(a, b) <= max_em:
+                nxt.append((a, b))
+                continue
+            start = a
+            for part in _split_top(toks[a:b], cuts):
+                nxt.append((start, start + len(part)))
+                start += len(part)
+        pieces = nxt
+        if all(width(a, b) <= max_em for a, b in pieces):
+            break
+    else:
+        return None
+    if len(pieces) < 2:
+        return None
+    merged: list[tuple[int, int]] = [pieces[0]]
+    for a, b in pieces[1:]:
+        if width(merged[-1][0], b) <= max_em:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    out = []
+    for k, (a, b) in enumerate(merged):
+        piece = _slice(src, spans, a, b)
+        if k < len(merged) - 1 and (toks[b - 1] in RELATIONS or toks[b - 1] in BINARY):
+            piece += " {}"  # keeps the operator's spacing at the end of a piece
+        out.append(piece)
+    return out
