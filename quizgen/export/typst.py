@@ -12,6 +12,7 @@ as unused data. Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -46,6 +47,12 @@ class PdfSet:
     warnings: list[str]
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(md: str) -> tuple[Block, ...]:
+    """:func:`parse`, once per text: a sheet's formulas and its blocks come from the same parse."""
+    return tuple(parse(md))
+
+
 def exam_formulas(exam: Exam) -> Iterator[Formula]:
     """Every formula the sheets and key print, with the generator id and seed it comes from."""
     for md in (exam.instructions or "",):
@@ -55,7 +62,7 @@ def exam_formulas(exam: Exam) -> Iterator[Formula]:
         for q in v.questions:
             p = q.problem
             for md in (p.question, p.solution):
-                for b in parse(md):
+                for b in _parsed(md):
                     yield from (Formula(t, p.id, p.seed) for t in _block_tex(b))
 
 
@@ -81,7 +88,7 @@ def _span(s: Span, math: dict[str, str]) -> dict[str, Any]:
 def blocks_json(md: str, math: dict[str, str]) -> list[dict[str, Any]]:
     """Markdown with math as the template's blocks: ``{"p": spans}``, ``{"li": spans}``, ``{"d": math}``."""
     out: list[dict[str, Any]] = []
-    for b in parse(md):
+    for b in _parsed(md):
         if b.kind == "display":
             out.append({"d": math[b.tex]})
         else:
