@@ -28,7 +28,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DECK_KEYS = {"name", "seed", "description", "variants", "type_in"}
-ITEM_KEYS = {"generator", "count", "options", "tags", "points", "variants"}
+ITEM_KEYS = {"generator", "count", "options", "tags", "points", "variants", "space"}
 QUIZ_KEYS = {"title", "course", "instructions", "points"}
 TOP_KEYS = {"deck", "items", "quiz"}
 MAX_COUNT = 10_000
@@ -43,6 +43,24 @@ class DeckItem:
     tags: tuple[str, ...] = ()
     points: float | None = None
     variants: int | None = None
+    space_cm: float | None = None
+    """Room to work under the question on a printed sheet (``space = "5cm"``); None: from its points."""
+
+
+_SPACE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(cm|mm|in|pt)\s*")
+_SPACE_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
+MAX_SPACE_CM = 25.0
+
+
+def parse_space(text: str) -> float:
+    """``"5cm"``, ``"40 mm"``, ``"2in"`` → centimetres (0 to 25); ValueError says the fix."""
+    m = _SPACE.fullmatch(text) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(f"space must be a length such as \"5cm\", \"40mm\" or \"2in\" (got {text!r})")
+    cm = float(m.group(1)) * _SPACE_CM[m.group(2)]
+    if cm > MAX_SPACE_CM:
+        raise ValueError(f"space {text!r} is more than a page; give at most {MAX_SPACE_CM:g}cm")
+    return round(cm, 3)
 
 
 @dataclass(frozen=True)
@@ -197,7 +215,13 @@ def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpe
         iv = it.get("variants")
         if iv is not None:
             iv = _int(ctx, iv, f"{where} variants", "variants", 1, MAX_VARIANTS)
-        items.append(DeckItem(gen_id, count, options, tuple(tags), points, iv))
+        space = None
+        if "space" in it:
+            try:
+                space = parse_space(it["space"])
+            except ValueError as e:
+                raise ctx.err(f"{where} {e}", "space", i) from None
+        items.append(DeckItem(gen_id, count, options, tuple(tags), points, iv, space))
     return DeckSpec(
         name=name, items=tuple(items), seed=seed,
         description=_str(ctx, deck.get("description", ""), "[deck] description", "description"),

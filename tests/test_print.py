@@ -19,6 +19,7 @@ from quizgen.errors import FormulaError
 from quizgen.export.exam import build_exam
 from quizgen.grading import accepts
 from quizgen.model import Answer, Problem
+from quizgen.precision import answer_short
 from quizgen.registry import Registry
 from quizgen.render.markup import Block, formulas, parse
 from quizgen.render.numbers import fmt_answer, typeable
@@ -52,7 +53,8 @@ options = { m = 64 }
 
 def norm(s: str) -> str:
     """PDF text and expected text alike: NFKC, ASCII minus and quotes, no whitespace at all."""
-    s = unicodedata.normalize("NFKC", s).replace("\u2212", "-")
+    s = unicodedata.normalize("NFKC", s).replace("\u2212", "-").replace("\u2016", "\u2225")  # ‖ as \Vert
+    s = s.replace("\u2206", "\u0394").replace("\u2044", "")  # pdflatex: \Delta is U+2206, \tfrac12 "1 2"
     s = s.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     return re.sub(r"\s+", "", s)
 
@@ -117,9 +119,14 @@ def problem_of(reg: Registry, q: dict[str, Any]) -> Problem:
 def exam(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("print") / "exam"
     r = run_cli("print", "ml-math", "--versions", str(VERSIONS), "--seed", str(SEED), "-o", str(out),
-                "--format", "tex", "--format", "html")
+                "--format", "pdf", "--format", "tex")
     assert r.returncode == 0, r.stderr
-    return {"dir": out, "stdout": r.stdout, "stderr": r.stderr,
+    page = out.parent / "practice"  # the HTML page (every answer in it) is never beside an exam
+    r2 = run_cli("print", "ml-math", "--versions", str(VERSIONS), "--seed", str(SEED), "-o", str(page),
+                 "--format", "html")
+    assert r2.returncode == 0, r2.stderr
+    assert sorted(p.name for p in page.iterdir()) == ["manifest.json", "practice.html"]
+    return {"dir": out, "html_dir": page, "stdout": r.stdout, "stderr": r.stderr,
             "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8"))}
 
 
@@ -128,7 +135,7 @@ def test_files_and_manifest(exam: dict[str, Any], registry: Registry) -> None:
     names = sorted(p.name for p in d.iterdir())
     sheets = [f"version-{i:02d}" for i in range(1, VERSIONS + 1)]
     assert names == sorted([*(s + ".pdf" for s in sheets), *(s + ".tex" for s in sheets), "answer-key.pdf",
-                            "answer-key.tex", "manifest.json", "practice.html", "responses-template.csv"])
+                            "answer-key.tex", "manifest.json", "responses-template.csv"])
     assert "warning" not in exam["stderr"], exam["stderr"]  # typst warnings (fonts, deprecations) fail
     assert "wrote" in exam["stdout"]
     m = exam["manifest"]
@@ -153,14 +160,15 @@ def test_sheets_read_back_match_manifest_and_show(exam: dict[str, Any], registry
     texts = []
     for v in m["versions"]:
         pages = pdf_pages(exam["dir"] / v["file"])
-        for page in pages:  # seed and version code on every page
-            assert f"seed{SEED}" in page and v["code"] in page
+        for n, page in enumerate(pages, 1):  # version code and "page N of M" on every page, never the seed
+            assert v["code"] in page and f"page{n}of{len(pages)}" in page
+            assert "seed" not in page and str(SEED) not in page
         text = "".join(pages)
         texts.append(text)
         assert norm(m["title"]) in text and "Name" in text and "ID" in text
         check_questions(text, [problem_of(registry, q) for q in v["questions"]])
-        for q in v["questions"]:  # no answers on a student sheet
-            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"]), q
+        for q in v["questions"]:  # no answers on a student sheet (a choice's words are all its boxes)
+            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"] if "choices" not in a), q
     assert len(set(texts)) == VERSIONS
     # `quizgen show` for the manifest's seed prints the same problem as the sheet
     q = m["versions"][1]["questions"][0]
@@ -172,10 +180,11 @@ def test_sheets_read_back_match_manifest_and_show(exam: dict[str, Any], registry
     find_in_order(texts[1], prose_tokens(shown["question"]), 0)
 
 
-def test_key_lists_every_version_with_answers_and_solutions(exam: dict[str, Any], registry: Registry) -> None:
+def test_key_lists_every_version_with_answers(exam: dict[str, Any], registry: Registry) -> None:
     pages = pdf_pages(exam["dir"] / "answer-key.pdf")
-    assert all(f"seed{SEED}" in p and "answerkey" in p for p in pages)
-    text = "".join(pages)
+    assert all("answerkey" in p and f"of{len(pages)}" in p for p in pages)
+    assert all(f"seed{SEED}" in p for p in pages[:1])
+    text = "".join(pages[1:])  # after the grid (tested with the midterm below)
     starts = [text.find(norm(f"Version {v['code']}")) for v in exam["manifest"]["versions"]]
     assert all(s >= 0 for s in starts) and starts == sorted(starts), starts
     for i, v in enumerate(exam["manifest"]["versions"]):
@@ -183,32 +192,57 @@ def test_key_lists_every_version_with_answers_and_solutions(exam: dict[str, Any]
         problems = [problem_of(registry, q) for q in v["questions"]]
         lines = [answer_line(a) for p in problems for a in p.answers]
         assert lines == [norm(f"{a['label']}: {a['text']}") for q in v["questions"] for a in q["answers"]]
-        _, after_table = find_in_order(section, lines, 0)  # the table to grade from
-        cursor = section.find("Workedsolutions", after_table)
-        assert cursor >= 0
-        for p, q in zip(problems, v["questions"], strict=True):  # then each worked solution
-            cursor = find_in_order(section, [norm(f"{p.id} seed {p.seed}"), *map(answer_line, p.answers),
-                                             *prose_tokens(p.solution)], cursor)[1]
-            assert q["seed"] == p.seed
+        find_in_order(section, lines, 0)  # the table to grade from
+        assert "Workedsolutions" not in section  # --key compact (the default)
 
 
-def test_latex_sources(exam: dict[str, Any], tmp_path: Path) -> None:
+def pdflatex(tex: Path, folder: Path) -> Path:
+    """Compile ``tex`` twice (page N of M) in ``folder`` without shell escape; no error, no missing
+    character."""
+    shutil.copy(tex, folder / tex.name)
+    for _ in range(2):
+        r = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                           cwd=folder, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout[-3000:]
+    log = (folder / tex.with_suffix(".log").name).read_text(encoding="latin-1")
+    assert "Missing character" not in log and "undefined" not in log.lower().replace("undefined references", "")
+    return folder / tex.with_suffix(".pdf").name
+
+
+def assert_no_question_splits(pages: list[str], problems: list[Problem]) -> None:
+    """Each question's prose and its answer labels lie on one page."""
+    for i, p in enumerate(problems):
+        toks = [*prose_tokens(p.question), *(norm(a.label) for a in p.answers)]
+        hits = []
+        for page in pages:
+            try:
+                find_in_order(page, toks, 0)
+                hits.append(page)
+            except AssertionError:
+                pass
+        assert hits, f"question {i + 1} ({p.id} seed {p.seed}) is split across pages"
+
+
+def test_latex_sources(exam: dict[str, Any], tmp_path: Path, registry: Registry) -> None:
+    reg = registry
     src = (exam["dir"] / "version-01.tex").read_text(encoding="utf-8")
     key = (exam["dir"] / "answer-key.tex").read_text(encoding="utf-8")
     m = exam["manifest"]
     assert src.startswith("% Generated by quizgen") and r"\begin{document}" in src and r"\end{document}" in src
-    assert m["versions"][0]["code"] in src and f"seed {SEED}" in src
-    assert all(v["code"] in key for v in m["versions"])
+    assert m["versions"][0]["code"] in src and str(SEED) not in src  # the seed only on the key
+    assert all(v["code"] in key for v in m["versions"]) and f"seed {SEED}" in key
+    assert "[U+" not in src + key  # every character of our texts has a LaTeX form (½ was [U+00BD])
     assert "\\VAR{" not in src + key and "\\BLOCK{" not in src + key
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended lmodern)")
-    for name in ("version-01.tex", "answer-key.tex"):
-        shutil.copy(exam["dir"] / name, tmp_path / name)
-        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stdout[-2000:]
-    text = "".join(pdf_pages(tmp_path / "version-01.pdf"))
-    assert m["versions"][0]["code"] in text
+    for name in ("version-01.tex", "answer-key.tex"):  # the whole ml-math deck
+        pdflatex(exam["dir"] / name, tmp_path)
+    pages = pdf_pages(tmp_path / "version-01.pdf")
+    assert all(m["versions"][0]["code"] in p and f"of{len(pages)}" in p for p in pages)
+    problems = [problem_of(reg, q) for q in m["versions"][0]["questions"]]
+    assert_no_question_splits(pages, problems)
+    key = pdf_pages(tmp_path / "answer-key.pdf")
+    assert all(v["code"] in key[0] for v in m["versions"])
 
 
 # -- a small spec: special characters, points, options, paper, shuffle, solutions ------------------
@@ -250,14 +284,14 @@ def test_options_points_paper_solutions(small: Path, tmp_path: Path, registry: R
     assert sorted(ids) == sorted((q["item"], q["copy"], q["seed"]) for q in v1["questions"])
 
 
-def test_seed_drawn_printed_and_on_every_page(small: Path, tmp_path: Path) -> None:
+def test_seed_drawn_printed_in_manifest_and_key_never_on_sheets(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "exam"
     r = run_cli("print", str(small), "-o", str(out))
     assert r.returncode == 0, r.stderr
     seed = int(re.search(r"seed (\d+) \(rerun with --seed \1", r.stderr).group(1))  # type: ignore[union-attr]
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == seed
-    for pdf in ("version-01.pdf", "answer-key.pdf"):
-        assert all(f"seed{seed}" in p for p in pdf_pages(out / pdf))
+    assert f"seed{seed}" in pdf_pages(out / "answer-key.pdf")[0]
+    assert not any(str(seed) in p for p in pdf_pages(out / "version-01.pdf"))
 
 
 def test_versions_are_deterministic_per_version(small: Path, registry: Registry, tmp_path: Path) -> None:
@@ -389,8 +423,8 @@ def test_formula_error_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "exam"
     r = run_cli("--generators", str(gens), "print", str(spec), "--seed", "1", "-o", str(out))
     assert r.returncode == 2
-    assert re.fullmatch(r'error: test\.bad seed \d+: formula "\\foo x" does not compile: unknown variable: foo\n',
-                        r.stderr), r.stderr
+    assert re.fullmatch(r'error: test\.bad seed \d+: formula "\\foo x" uses \\foo, which printed exams do not '
+                        r'allow; .*\n', r.stderr), r.stderr
     assert "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "gens"]  # no exam/, no temp folder
     out.mkdir()
@@ -429,6 +463,10 @@ def test_output_folder_rules(small: Path, tmp_path: Path) -> None:
     (["{small}", "--paper", "a3"], "Invalid value for '--paper'"),
     (["{small}", "--versions", "0"], "Invalid value for '--versions'"),
     (["{small}", "--format", "docx"], "Invalid value for '--format'"),
+    (["{small}", "--format", "html", "--format", "pdf"], "--format html writes only a practice page"),
+    (["{small}", "--space", "5 furlongs"], "--space: space must be a length such as"),
+    (["{small}", "--space", "90cm"], "more than a page"),
+    (["{small}", "--key", "huge"], "Invalid value for '--key'"),
 ])
 def test_bad_input(small: Path, tmp_path: Path, args: list[str], message: str) -> None:
     full = [a.format(small=small, tmp=tmp_path) for a in args]
@@ -444,7 +482,7 @@ def test_help_has_examples() -> None:
     r = run_cli("print", "--help")
     assert r.returncode == 0
     for flag in ("--versions", "--seed", "--shuffle", "--count", "--points", "--paper", "--solutions",
-                 "--format", "--force", "Examples:"):
+                 "--format", "--force", "--key", "--space", "Examples:"):
         assert flag in r.stdout
 
 
@@ -497,7 +535,7 @@ def _run_page(page: Path, tmp_path: Path, payload: dict[str, Any]) -> dict[str, 
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)")
 def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_path: Path) -> None:
-    page = exam["dir"] / "practice.html"
+    page = exam["html_dir"] / "practice.html"
     html = page.read_text(encoding="utf-8")
     assert "http://" not in html.replace("http://www.w3.org/1998/Math/MathML", "") and "https://" not in html
     assert "eval(" not in html and "new Function" not in html
@@ -506,7 +544,8 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
     for q in v1["questions"]:
         right = [a["text"].removesuffix(f" {a['unit']}") if a["unit"] else a["text"]  # as the key prints it
                  for a in q["answers"]]
-        wrong = ["; ".join(typeable(x * 100 + 7) for x in a["value"]) if isinstance(a["value"], list)
+        wrong = [next(c for c in a["choices"] if c != a["value"]) if "choices" in a
+                 else "; ".join(typeable(x * 100 + 7) for x in a["value"]) if isinstance(a["value"], list)
                  else typeable(a["value"] * 100 + 7) for a in q["answers"]]
         fills.append({"li": f"v1-q{q['number']}", "values": right, "expect": "correct"})
         fills.append({"li": f"v1-q{q['number']}", "values": wrong, "expect": "incorrect"})
@@ -516,9 +555,10 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
         fills.append({"li": "v1-q1", "values": [fmt_answer(a0)],
                       "expect": "correct"})
     answers = [Answer.from_json({k: v for k, v in a.items() if k != "text"})
-               for q in v1["questions"] for a in q["answers"]]
-    grades = [{"answer": {"value": a.values, "tolerance": a.tolerance.to_json(a.values)}, "guesses": _guesses(a)}
-              for a in answers]
+               for q in v1["questions"] for a in q["answers"] if "choices" not in a]  # words: test_practice_page
+    grades: list[dict[str, Any]] = [
+        {"answer": {"value": a.values, "tolerance": a.tolerance.to_json(a.values)}, "guesses": _guesses(a)}
+        for a in answers]
     res = _run_page(page, tmp_path, {"parse": PARSE_CASES, "fill": fills, "grades": grades})
 
     assert res["math"]["count"] > 0 and res["math"]["zeroWidth"] == 0  # MathML laid out
@@ -531,13 +571,13 @@ def test_html_page_in_chromium(exam: dict[str, Any], registry: Registry, tmp_pat
         else:
             assert got == pytest.approx(want, rel=1e-12), (text, got)
     for g, a, got in zip(grades, answers, res["grades"], strict=True):  # JS grading == quizgen.grading
-        want = [accepts(a, guess if isinstance(a.value, list) else guess[0]) for guess in g["guesses"]]
-        assert got == want, (a, g["guesses"], got, want)
+        wanted = [accepts(a, guess if isinstance(a.value, list) else guess[0]) for guess in g["guesses"]]
+        assert got == wanted, (a, g["guesses"], got, wanted)
     assert res["version2Visible"] is True
 
 
 def test_html_page_structure(exam: dict[str, Any]) -> None:
-    html = (exam["dir"] / "practice.html").read_text(encoding="utf-8")
+    html = (exam["html_dir"] / "practice.html").read_text(encoding="utf-8")
     m = exam["manifest"]
     assert html.count('class="qz-version"') == VERSIONS
     assert all(v["code"] in html for v in m["versions"])
@@ -561,3 +601,443 @@ def test_missing_tex2typst_is_a_clear_error(tmp_path: Path) -> None:
     assert r.stderr.startswith("error: printing needs the 'typst' and 'tex2typst' packages")
     assert "pip install typst tex2typst" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "exam").exists() and list(tmp_path.iterdir()) == []
+
+
+# -- the midterm of issue 13: 10 questions, 30 versions --------------------------------------------
+
+MIDTERM = """
+[deck]
+name = "Midterm"
+[quiz]
+title = "Midterm: ML arithmetic"
+course = "CS 229x — Spring 2027"
+instructions = "Give each answer with its unit. Show your work, e.g. \\\\(C \\\\approx 6ND\\\\) or ½ of it."
+points = 2
+[[items]]
+generator = "flops.matmul"
+[[items]]
+generator = "flops.attention"
+points = 3
+[[items]]
+generator = "llm.training_flops"
+[[items]]
+generator = "llm.kv_cache_bytes"
+points = 3
+space = "5cm"
+[[items]]
+generator = "gpu.roofline"
+[[items]]
+generator = "gpu.occupancy"
+points = 4
+[[items]]
+generator = "stats.standard_error"
+[[items]]
+generator = "info.entropy"
+[[items]]
+generator = "numerics.float_round"
+[[items]]
+generator = "numerics.logsumexp"
+"""
+MID_VERSIONS = 30
+
+
+@pytest.fixture(scope="module")
+def midterm(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("midterm")
+    spec = d / "midterm.toml"
+    spec.write_text(MIDTERM, encoding="utf-8")
+    out = d / "exam"
+    r = run_cli("print", str(spec), "--versions", str(MID_VERSIONS), "--seed", str(SEED), "-o", str(out),
+                "--format", "pdf", "--format", "tex")
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr, r.stderr
+    return {"dir": out, "spec": spec,
+            "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8"))}
+
+
+def test_midterm_sheets(midterm: dict[str, Any], registry: Registry) -> None:
+    m = midterm["manifest"]
+    assert len(m["versions"]) == MID_VERSIONS
+    for v in m["versions"]:
+        reader = pypdf.PdfReader(midterm["dir"] / v["file"])
+        pages = [norm(p.extract_text()) for p in reader.pages]
+        text = "".join(pages)
+        for n, page in enumerate(pages, 1):
+            assert v["code"] in page and f"page{n}of{len(pages)}" in page
+            assert "seed" not in page and str(SEED) not in page
+        assert "A4" not in text and norm("10 questions · 24 pts") in text
+        problems = [problem_of(registry, q) for q in v["questions"]]
+        check_questions(text, problems)
+        assert_no_question_splits(pages, problems)
+        for q, p in zip(v["questions"], problems, strict=True):
+            assert norm(f"{q['number']}.({fmt_pts(q['points'])})") in text
+            for a in p.answers:  # an answer line with its precision, and never the answer
+                assert norm(f"{a.label}:") in text
+                assert norm(f"({answer_short(a)})") in text
+                if a.categorical:
+                    assert all(norm(c) in text for c in a.choices)
+            assert not any(norm(f"{a['label']}: {a['text']}") in text for a in q["answers"] if "choices" not in a)
+        # points in black at body size (11 pt): the "(2 pts)" runs are set like the question text
+        sizes: dict[str, float] = {}
+
+        def visit(t: str, cm: Any, tm: Any, font: Any, size: float, sizes: dict[str, float] = sizes) -> None:
+            if re.fullmatch(r"\s*\(\d+ pts?\)\s*", t):
+                sizes[t.strip()] = size
+
+        reader.pages[0].extract_text(visitor_text=visit)
+        assert sizes and all(sz == 11 for sz in sizes.values()), sizes
+
+
+def fmt_pts(p: float) -> str:
+    return f"{p:g} pt" if p == 1 else f"{p:g} pts"
+
+
+def test_midterm_versions_are_fair(midterm: dict[str, Any]) -> None:
+    vs = midterm["manifest"]["versions"]
+    params = [json.dumps([q["params"] for q in v["questions"]], sort_keys=True) for v in vs]
+    assert len(set(params)) == len(vs)  # no two versions identical
+    for a, b in zip(vs, vs[1:], strict=False):  # neighbours never share the answer to a question
+        for qa, qb in zip(a["questions"], b["questions"], strict=True):
+            for x, y in zip(qa["answers"], qb["answers"], strict=True):
+                if "choices" not in x:
+                    assert x["text"] != y["text"], (a["code"], b["code"], qa["number"], x["text"])
+    # every version of an item keeps version 1's form params
+    from quizgen.registry import load_registry
+
+    reg = load_registry()
+    for i in range(len(vs[0]["questions"])):
+        gen = reg.get(vs[0]["questions"][i]["id"])
+        forms = {json.dumps(gen.form_of(v["questions"][i]["params"]), sort_keys=True) for v in vs}
+        assert len(forms) == 1, (gen.id, forms)
+        assert len({len(v["questions"][i]["answers"]) for v in vs}) == 1
+
+
+def test_midterm_key(midterm: dict[str, Any]) -> None:
+    m = midterm["manifest"]
+    reader = pypdf.PdfReader(midterm["dir"] / "answer-key.pdf")
+    first = reader.pages[0]
+    assert float(first.mediabox.width) > float(first.mediabox.height)  # the grid page is landscape
+    grid = norm(first.extract_text())
+    assert f"seed{SEED}" in grid
+    for v in m["versions"]:  # page 1: every version's every answer, with its unit
+        assert v["code"] in grid
+        start = grid.index(v["code"])
+        find_in_order(grid, [norm(a["text"]) for q in v["questions"] for a in q["answers"]], start)
+    pages = [norm(p.extract_text()) for p in reader.pages]
+    assert len(pages) == 1 + MID_VERSIONS  # then one page per version: compact
+    for v, page in zip(m["versions"], pages[1:], strict=True):
+        assert norm(f"Version {v['code']}") in page and "Precision" in page and "Points" in page
+        for q in v["questions"]:
+            for a in q["answers"]:
+                assert norm(a["text"].removesuffix(f" {a['unit']}") if a["unit"] else a["text"]) in page
+                assert norm(a["precision"]) in page
+            assert norm(fmt_pts(q["points"])) in page
+        assert "Workedsolutions" not in page
+
+
+def test_midterm_latex(midterm: dict[str, Any], tmp_path: Path, registry: Registry) -> None:
+    m = midterm["manifest"]
+    src = (midterm["dir"] / "version-01.tex").read_text(encoding="utf-8")
+    assert "[U+" not in src and r"\tfrac{1}{2}" in src  # ½ in the instructions
+    assert r"\begin{minipage}" in src  # one box per question: it never splits
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended lmodern)")
+    pages = pdf_pages(pdflatex(midterm["dir"] / "version-01.tex", tmp_path))
+    v = m["versions"][0]
+    for n, page in enumerate(pages, 1):
+        assert v["code"] in page and f"page{n}of{len(pages)}" in page and str(SEED) not in page
+    assert_no_question_splits(pages, [problem_of(registry, q) for q in v["questions"]])
+    key = pdf_pages(pdflatex(midterm["dir"] / "answer-key.tex", tmp_path))
+    assert all(x["code"] in key[0] for x in m["versions"])  # the grid on page 1
+
+
+def test_full_key_has_solutions_and_space_options(small: Path, tmp_path: Path, registry: Registry) -> None:
+    out = tmp_path / "exam"
+    r = run_cli("print", str(small), "--seed", "3", "--versions", "2", "--key", "full", "--space", "2cm",
+                "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    text = "".join(pdf_pages(out / "answer-key.pdf"))
+    assert "Workedsolutions" in text
+    for v in m["versions"]:
+        for q in v["questions"]:
+            find_in_order(text, prose_tokens(problem_of(registry, q).solution), 0)
+    # space: the item's own wins, then --space, then from the points
+    from quizgen.deck import parse_space
+    from quizgen.export.exam import space_for
+
+    spec = parse_deck(SMALL_SPEC.replace("points = 5", 'points = 5\nspace = "40mm"'), registry)
+    assert spec.items[1].space_cm == 4.0 and parse_space("2in") == 5.08
+    ex = build_exam(spec, registry, seed=1, versions=1)
+    assert [q.space_cm for q in ex.versions[0].questions] == [space_for(2)] * 3 + [4.0]
+    assert space_for(4) > space_for(2) > space_for(1)
+    ex = build_exam(spec, registry, seed=1, versions=1, space_cm=2.5)
+    assert [q.space_cm for q in ex.versions[0].questions] == [2.5] * 3 + [4.0]
+    with pytest.raises(Exception, match=r"small.toml:\d+: \[\[items\]\] #1 space must be a length"):
+        parse_deck(SMALL_SPEC.replace("count = 3", 'count = 3\nspace = "lots"'), registry, "small.toml")
+
+
+FORM_GEN = """
+from quizgen.generator import Generator
+from quizgen.model import Answer
+from quizgen.params import Param
+
+
+class Kinds(Generator):
+    id = "test.kinds"
+    title = "A generator with a form and a categorical part"
+    params = (Param("kind", "str", "which quantity", choices=("sum", "product")),
+              Param("x", "int", "a number", lo=1, hi=10**6))
+    form = ("kind",)
+
+    def draw(self, rng, fixed):
+        return {"kind": rng.choice(["sum", "product"]), "x": rng.integer(2, 10**6)}
+
+    def solve(self, p):
+        v = p["x"] + 1 if p["kind"] == "sum" else p["x"] * 2
+        return [Answer("value", v), Answer("bound", "compute-bound" if v % 2 else "memory-bound",
+                                           choices=("compute-bound", "memory-bound"))]
+
+    def render(self, p, answers):
+        return f"Take {p['x']} ({p['kind']}).", "Done."
+
+    def check(self, p, answers):
+        pass
+"""
+
+
+def test_one_form_per_question_and_check_boxes(tmp_path: Path) -> None:
+    gens = tmp_path / "gens"
+    gens.mkdir()
+    (gens / "kinds.py").write_text(FORM_GEN, encoding="utf-8")
+    spec = tmp_path / "k.toml"
+    spec.write_text('[deck]\nname = "K"\n[[items]]\ngenerator = "test.kinds"\n[[items]]\ngenerator = "test.kinds"\n'
+                    'options = { kind = "product" }\n', encoding="utf-8")
+    out = tmp_path / "exam"
+    r = run_cli("--generators", str(gens), "print", str(spec), "--seed", "4", "--versions", "12",
+                "--format", "pdf", "--format", "tex", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    kinds1 = {v["questions"][0]["params"]["kind"] for v in m["versions"]}
+    assert len(kinds1) == 1  # version 1's form for every version
+    assert {v["questions"][1]["params"]["kind"] for v in m["versions"]} == {"product"}  # the spec wins
+    for v in m["versions"][1:]:  # later versions record the form they were drawn with
+        assert all(q["options"]["kind"] in ("sum", "product") for q in v["questions"])
+    text = "".join(pdf_pages(out / "version-01.pdf"))
+    assert norm("bound: compute-bound memory-bound (choose one)") in text
+    assert r"\qzbox~compute-bound" in (out / "version-01.tex").read_text(encoding="utf-8")
+
+
+# -- hostile spec text (issue 17): LaTeX and Typst get text, or math through the allowlist ---------
+
+INJECT_ERRORS = [  # the instructions text itself (written into the TOML with json.dumps)
+    r"\(\operatorname{\input /etc/passwd }\)",
+    r'\(\text{x" #read("exam.typ") "y}\)',
+    r"\(#range(100000000).len()\)",
+    r"\(\read 5 to \x\)",
+    r"\(\csname input\endcsname{/etc/passwd}\)",
+    r"\(^^5cinput{/etc/passwd}\)",
+    r"\(\catcode`\^^M=12\)",
+    r"\[\include{/etc/passwd}\]",
+    r"\(\openin 1=/etc/passwd\)",
+    r"\(x % \)\input{/etc/passwd}\)",
+    r"\(\begin{filecontents}{x}\end{filecontents}\)",
+    r"\(\eval(1)\)",
+]
+
+
+@pytest.mark.parametrize("instructions", INJECT_ERRORS)
+def test_injection_in_instructions_is_refused(instructions: str, tmp_path: Path) -> None:
+    spec = tmp_path / "evil.toml"
+    spec.write_text(f'[deck]\nname = "E"\n[quiz]\ninstructions = {json.dumps(instructions)}\n'
+                    '[[items]]\ngenerator = "flops.matmul"\n', encoding="utf-8")
+    r = run_cli("print", str(spec), "--seed", "1", "--format", "pdf", "--format", "tex", "-o", str(tmp_path / "x"))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stderr.startswith("error: [quiz] instructions: formula") and r.stderr.count("\n") == 1, r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "x").exists()
+
+
+def test_hostile_prose_prints_literally(tmp_path: Path) -> None:
+    """Outside math, spec text is text: Typst gets it as data, LaTeX escaped; nothing runs or leaks."""
+    title = r'T #read("exam.typ") \input{/etc/passwd} #range(100000000).len()'
+    instr = r'Do #eval("1+1") and #import "x.typ" \catcode ^^5c $x$ %comment'
+    spec = tmp_path / "evil.toml"
+    spec.write_text(f'[deck]\nname = "E"\n[quiz]\ntitle = {json.dumps(title)}\ncourse = {json.dumps(title)}\n'
+                    f'instructions = {json.dumps(instr)}\n[[items]]\ngenerator = "flops.matmul"\n', encoding="utf-8")
+    out = tmp_path / "x"
+    r = run_cli("print", str(spec), "--seed", "1", "--format", "pdf", "--format", "tex", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = "".join(pdf_pages(out / "version-01.pdf"))
+    assert norm('T #read("exam.typ") \\input{/etc/passwd} #range(100000000).len()') in text
+    assert norm('Do #eval("1+1") and #import "x.typ" \\catcode ^^5c $x$ %comment') in text
+    assert "root:" not in text and "inp.doc_title" not in text
+    if shutil.which("pdflatex") is None:
+        return
+    tex_text = "".join(pdf_pages(pdflatex(out / "version-01.tex", tmp_path)))
+    assert "root:" not in tex_text and norm("\\input{/etc/passwd}") in tex_text
+
+
+def test_typst_compiles_are_bounded() -> None:
+    """A document that would run long, eat memory or read files is stopped with one clear error."""
+    from quizgen.export.typst import TypstLimitError, TypstPool
+
+    with TypstPool(1, timeout_s=2, memory_mb=1024) as pool, pytest.raises(TypstLimitError, match="longer than 2 s"):
+        pool.compile_many([("#{ let n = 0; for i in range(20000) { for j in range(20000) { n += 1 } }; n }", "{}")])
+    with TypstPool(1, timeout_s=60, memory_mb=400) as pool, pytest.raises(TypstLimitError, match="more than 400 MB"):
+        pool.compile_many([("#range(100000000).len()", "{}")])
+    with TypstPool(1) as pool, pytest.raises(RuntimeError, match="(?i)file not found|access denied|failed to load"):
+        pool.compile_many([('#read("/etc/passwd")', "{}")])
+    with TypstPool(1) as pool:
+        with pytest.raises(RuntimeError):
+            pool.compile_many([('#read("exam.typ")', "{}")])  # the root is an empty folder
+        # a worker that failed is replaced by a fresh pool; a good document still compiles
+    with TypstPool(1) as pool:
+        pdf, warns = pool.compile_many([("Hello", "{}")])[0]
+        assert pdf.startswith(b"%PDF") and warns == []
+
+
+def test_typst_code_in_converted_math_is_refused() -> None:
+    from quizgen.export.typst import has_code
+
+    assert has_code('"x" #read("exam.typ") "y"') and has_code("#range(10)")
+    assert not has_code('a #h(-math.thin.amount) b') and not has_code('"a#b"') and not has_code(r"upright(\#)")
+
+
+# -- atomic re-print (issue 17 group 4) -----------------------------------------------------------
+
+KILL_SCRIPT = """
+import os, re, sys
+from pathlib import Path
+import quizgen.export.outdir as od
+target, at, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+if mode == "renames":
+    od._exchange = lambda a, b: False
+def step(name):
+    if name == at:
+        os._exit(9)  # killed: no cleanup of any kind runs
+od._step = step
+owned = re.compile(r"version-\\d+\\.pdf|answer-key\\.pdf|manifest\\.json")
+with od.OutputDir(target, owned, force=True) as tmp:
+    for i in range(1, 4):
+        (tmp / f"version-{i:02d}.pdf").write_text("new")
+    (tmp / "answer-key.pdf").write_text("new")
+    (tmp / "manifest.json").write_text("new")
+"""
+OLD = {"version-01.pdf": "old", "version-02.pdf": "old", "answer-key.pdf": "old", "manifest.json": "old",
+       "notes.txt": "mine", "drafts/a.txt": "mine"}
+NEW = {"version-01.pdf": "new", "version-02.pdf": "new", "version-03.pdf": "new", "answer-key.pdf": "new",
+       "manifest.json": "new", "notes.txt": "mine", "drafts/a.txt": "mine"}
+
+
+def _tree(d: Path) -> dict[str, str]:
+    return {str(p.relative_to(d)): p.read_text() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("mode", ["exchange", "renames"])
+@pytest.mark.parametrize("at", ["carry-file", "swap", "between-renames", "carry-folders", "clean", "never"])
+def test_reprint_killed_at_each_step_leaves_old_or_new(tmp_path: Path, mode: str, at: str) -> None:
+    import sys
+
+    from quizgen.export.outdir import OutputDir
+
+    target = tmp_path / "exam"
+    for name, text in OLD.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text(text)
+    r = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(target), at, mode], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == (0 if at == "never" else 9) or (at == "between-renames" and mode == "exchange"), r.stderr
+    owned = re.compile(r"version-\d+\.pdf|answer-key\.pdf|manifest\.json")
+    if target.exists():  # right after the kill: the whole old exam or the whole new one, never a mix
+        got = _tree(target)  # (the user's sub-folder may still wait beside it: carried over below)
+        assert got in (OLD, NEW, {k: v for k, v in NEW.items() if not k.startswith("drafts")}), got
+    else:
+        assert mode == "renames" and at == "between-renames"  # the old one is set aside; recovered below
+    OutputDir(target, owned, force=True).recover()  # what the next run does first
+    assert _tree(target) in (OLD, NEW), _tree(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["exam"]  # no leftovers beside it
+    with OutputDir(target, owned, force=True) as tmp:  # and the next run completes
+        (tmp / "manifest.json").write_text("newer")
+    assert _tree(target) == {"manifest.json": "newer", "notes.txt": "mine", "drafts/a.txt": "mine"}
+    assert [p.name for p in tmp_path.iterdir()] == ["exam"]
+
+
+def test_reprint_swaps_the_whole_exam(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exam"
+    assert run_cli("print", str(small), "--seed", "1", "--versions", "3", "-o", str(out)).returncode == 0
+    (tmp_path / ".quizgen-tmp-exam.abcdefgh.tmp").mkdir()  # a killed run's leftover
+    (tmp_path / ".quizgen-tmp-exam-2.abcdefgh.tmp").mkdir()  # another target's: not ours to clean
+    r = run_cli("print", str(small), "--seed", "2", "--versions", "2", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["seed"] == 2 and sorted(p.name for p in out.iterdir()) == [
+        "answer-key.pdf", "manifest.json", "responses-template.csv", "version-01.pdf", "version-02.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".quizgen-tmp-exam-2.abcdefgh.tmp", "exam", "small.toml"]
+
+
+def test_every_character_of_our_texts_has_a_latex_form(registry: Registry) -> None:
+    """pdflatex prints "[U+00BD]" for a character it has no form for; none of ours may get that."""
+    from quizgen.export.latex import latex_for_char
+
+    chars: dict[str, str] = {}
+    for gen in registry:
+        if getattr(gen, "measured", False):  # bench.*: their texts are fixed, drawing them measures
+            continue
+        for s in range(10):
+            p = gen.problem(s)
+            text = p.question + p.solution + "".join(a.label + (a.unit or "") + a.precision for a in p.answers)
+            for ch in set(text):
+                chars.setdefault(ch, f"{gen.id} seed {s}")
+    bad = {ch: where for ch, where in chars.items() if "[U+" in (latex_for_char(ch) or "")}
+    assert not bad, bad
+    assert latex_for_char("½") == r"\ensuremath{\tfrac{1}{2}}" and latex_for_char("ﬁ") == "fi"
+
+
+def test_one_form_per_item_issue_14(registry: Registry) -> None:
+    """20 versions of float_round + roofline + kv_cache: each question keeps version 1's form and the
+    same answer parts in every version (for generators that declare a form)."""
+    spec = parse_deck('[deck]\nname = "F"\n[[items]]\ngenerator = "numerics.float_round"\n'
+                      '[[items]]\ngenerator = "gpu.roofline"\n[[items]]\ngenerator = "llm.kv_cache_bytes"\n',
+                      registry)
+    ex = build_exam(spec, registry, seed=SEED, versions=20)
+    for i, item in enumerate(spec.items):
+        gen = registry.get(item.generator)
+        qs = [v.questions[i] for v in ex.versions]
+        assert len({json.dumps(gen.form_of(q.problem.params), sort_keys=True) for q in qs}) == 1
+        if gen.form:  # declared: then the parts are the same too
+            assert len({tuple(a.label for a in q.problem.answers) for q in qs}) == 1, gen.id
+        for a, b in zip(qs, qs[1:], strict=False):
+            assert a.problem.params != b.problem.params
+
+
+def test_symlink_output_is_refused(small: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    r = run_cli("print", str(small), "--seed", "1", "-o", str(tmp_path / "link"))
+    assert r.returncode == 2 and "is a symbolic link" in r.stderr and "Traceback" not in r.stderr
+    assert list(real.iterdir()) == []
+
+
+def test_failure_while_drawing_ends_the_workers(registry: Registry) -> None:
+    """An error in the middle of the stream (a draw, a formula) stops every worker process."""
+    import os
+
+    from quizgen.export.exam import exam_head, iter_versions
+    from quizgen.export.typst import TypstExporter
+
+    spec = parse_deck(SMALL_SPEC, registry)
+    ex = TypstExporter(jobs=2)
+    ex.start()
+    assert ex._pool is not None
+    procs = list(ex._pool._procs)
+
+    def versions() -> Iterator[Any]:
+        it = iter_versions(spec, registry, seed=1, versions=3)
+        yield next(it)
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        ex.render_stream(exam_head(spec, seed=1), versions())
+    assert all(p.poll() is not None for p in procs) and ex._pool is None
+    assert all(not os.path.exists(f"/proc/{p.pid}") for p in procs) or os.name != "posix"

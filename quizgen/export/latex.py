@@ -15,7 +15,9 @@ from typing import Any
 
 from quizgen import __version__
 from quizgen.export.exam import Exam, ExamQuestion, ExamVersion, fmt_points, value_text
+from quizgen.export.safetex import check_math
 from quizgen.model import Answer
+from quizgen.precision import answer_short
 from quizgen.render.markup import Span, parse
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -73,6 +75,10 @@ def latex_for_char(ch: str) -> str | None:
             return rf"\ensuremath{{\{letter}}}"
         return rf"\ensuremath{{\mathrm{{{unicodedata.lookup('LATIN CAPITAL LETTER ' + letter[0])}}}}}"
     deco = unicodedata.decomposition(ch).split()
+    if deco and deco[0] == "<fraction>":  # ½ ¾ ⅓: \tfrac{1}{2}
+        num, _, den = "".join(chr(int(c, 16)) for c in deco[1:]).partition("\u2044")
+        if num.isdigit() and den.isdigit():
+            return rf"\ensuremath{{\tfrac{{{num}}}{{{den}}}}}"
     if len(deco) == 2 and deco[0] in ("<sub>", "<super>"):
         base = chr(int(deco[1], 16)).replace("\u2212", "-")
         if base.isascii() and base.isalnum() or base in "+-=()":
@@ -83,6 +89,10 @@ def latex_for_char(ch: str) -> str | None:
         for key, cmd in _FONTS.items():
             if key in name and base.isascii() and base.isalpha():
                 return rf"\ensuremath{{\{cmd}{{{base}}}}}"
+    base = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in base if not unicodedata.combining(c))
+    if base and base != ch and all(latex_for_char(c) is None for c in base):
+        return base  # e.g. a ligature or a letter with an accent T1 lacks: its plain letters
     return rf"\texttt{{[U+{code:04X}]}}"  # visible, never silently dropped
 
 
@@ -103,8 +113,9 @@ def tex_escape(s: str | None) -> str:
     return _SPECIAL_RE.sub(lambda m: SPECIAL[m.group()], s)
 
 
-def _span(s: Span) -> str:
+def _span(s: Span, where: str) -> str:
     if s.kind == "math":
+        check_math(s.text, where)
         return f"\\({s.text}\\)"
     if s.kind == "code":
         return f"\\texttt{{{tex_escape(s.text)}}}"
@@ -116,21 +127,23 @@ def _span(s: Span) -> str:
     return out
 
 
-def rich(md: str) -> str:
-    """Markdown with math → LaTeX: math kept as written, prose escaped, lists as itemize."""
+def rich(md: str, where: str = "text") -> str:
+    """Markdown with math → LaTeX: math kept as written (after :func:`check_math`), prose escaped,
+    lists as itemize."""
     parts: list[str] = []
     items: list[str] = []
     for b in parse(md):
         if b.kind == "item":
-            items.append("\\item " + "".join(_span(s) for s in b.spans))
+            items.append("\\item " + "".join(_span(s, where) for s in b.spans))
             continue
         if items:
             parts.append("\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}")
             items = []
         if b.kind == "display":
+            check_math(b.tex, where)
             parts.append(f"\\[{b.tex}\\]")
         else:
-            parts.append("".join(_span(s) for s in b.spans))
+            parts.append("".join(_span(s, where) for s in b.spans))
     if items:
         parts.append("\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}")
     return "\n\n".join(parts)
@@ -153,28 +166,55 @@ def _env() -> Any:
 
 
 def _answer(a: Answer) -> dict[str, Any]:
-    return {"label": a.label, "text": value_text(a), "unit": a.unit or "",
-            "tol": a.precision, "width": "7cm" if isinstance(a.value, list) else "4.2cm"}
+    label, unit = tex_escape(a.label), tex_escape(a.unit or "")
+    short = tex_escape(answer_short(a))
+    if a.choices:
+        line = f"{label}: " + r"\quad ".join(rf"\qzbox~{tex_escape(c)}" for c in a.choices)
+    else:
+        width = "7cm" if isinstance(a.value, list) else "4.2cm"
+        line = rf"{label}: \answerline{{{width}}}~{unit}"
+    return {"label": a.label, "text": value_text(a), "unit": a.unit or "", "tol": a.precision,
+            "line": line + rf"\quad\makebox[5em][l]{{\small({short})}}"}
 
 
-def _question(q: ExamQuestion) -> dict[str, Any]:
-    answers = [_answer(a) for a in q.problem.answers]
-    inline = "; ".join(
+def _question(q: ExamQuestion, mode: str, full: bool) -> dict[str, Any]:
+    p = q.problem
+    where = f"{p.id} seed {p.seed}"
+    answers = [_answer(a) for a in p.answers]
+    inline = r"\newline ".join(
         f"{tex_escape(a['label'])}: \\textbf{{{tex_escape(a['text'])}}}~{tex_escape(a['unit'])}" for a in answers)
-    steps = sum(1 for b in parse(q.problem.solution) if b.kind == "display")
-    return {
-        "n": q.number, "pts": fmt_points(q.points), "id": q.problem.id, "seed": q.problem.seed,
-        "question": rich(q.problem.question), "solution": rich(q.problem.solution),
-        "answers": answers, "answers_inline": inline,
-        "space": f"{2.6 + 0.6 * (len(answers) - 1) + 0.5 * min(steps, 4):.1f}",
+    tols = r"\newline ".join(tex_escape(a["tol"]) for a in answers)
+    d: dict[str, Any] = {
+        "n": q.number, "pts": fmt_points(q.points), "id": p.id, "seed": p.seed,
+        "answers": answers, "answers_inline": inline, "tols_inline": tols, "space": f"{q.space_cm:g}",
+        "question": "", "solution": "",
     }
+    if mode != "key" or full:
+        d["question"] = rich(p.question, where)
+    if mode == "practice" or full:
+        d["solution"] = rich(p.solution, where)
+    return d
 
 
-def _version(v: ExamVersion) -> dict[str, Any]:
+def _version(v: ExamVersion, mode: str, full: bool) -> dict[str, Any]:
     n = len(v.questions)
     return {"code": v.code, "n_questions": f"{n} question{'s' if n != 1 else ''}",
             "total": tex_escape(fmt_points(v.total_points)), "total_num": f"{v.total_points:g}",
-            "questions": [_question(q) for q in v.questions]}
+            "questions": [_question(q, mode, full) for q in v.questions]}
+
+
+def _grid(exam: Exam) -> tuple[list[dict[str, Any]], str]:
+    from quizgen.export.typst import key_grid
+
+    chunks, size = key_grid(exam)
+    out = []
+    for ch in chunks:
+        rows = [{"code": r["code"], "cells": ["; ".join(tex_escape(x) for x in c) for c in r["cells"]]}
+                for r in ch["rows"]]
+        width = f"{(23.5 if len(ch['heads']) > 4 else 15.5) / max(1, len(ch['heads'])):.2f}cm"
+        out.append({"heads": ch["heads"], "rows": rows,
+                    "colspec": "|".join(rf">{{\raggedright\arraybackslash}}p{{{width}}}" for _ in ch["heads"])})
+    return out, (r"\scriptsize" if len(exam.versions) <= 20 else r"\tiny")
 
 
 def _all_text(exam: Exam) -> str:
@@ -182,22 +222,30 @@ def _all_text(exam: Exam) -> str:
     for v in exam.versions:
         for q in v.questions:
             p = q.problem
-            parts += [p.question, p.solution, *(a.label + " " + (a.unit or "") for a in p.answers)]
+            parts += [p.question, p.solution]
+            parts += [a.label + " " + (a.unit or "") + " " + a.precision + " " + " ".join(a.choices)
+                      for a in p.answers]
     return "".join(parts)
 
 
-def render_tex(exam: Exam, *, solutions: bool = False) -> tuple[list[str], str]:
-    """LaTeX sources: one per version (practice sheets with ``solutions``) and the key."""
+def render_tex(exam: Exam, *, solutions: bool = False, key_full: bool = False) -> tuple[list[str], str]:
+    """LaTeX sources: one per version (practice sheets with ``solutions``) and the key (a grid of
+    every version's answers, then per version the answers; ``key_full`` adds worked solutions)."""
     template = _env().get_template("exam.tex.j2")
+    one_line = " ".join(exam.title.split())
     common = {
-        "version_str": __version__, "title": exam.title, "course": exam.course,
-        "instructions": rich(exam.instructions) if exam.instructions else "",
-        "seed": exam.seed, "paper": exam.paper, "deck": exam.source, "n_versions": len(exam.versions),
+        "version_str": __version__, "title": one_line, "course": exam.course,
+        "title_comment": tex_escape(one_line),
+        "instructions": rich(exam.instructions, "[quiz] instructions") if exam.instructions else "",
+        "seed": exam.seed, "paper": exam.paper,
         "unicode": unicode_declarations(_all_text(exam)),
     }
     mode = "practice" if solutions else "sheet"
-    sheets = [template.render(**common, mode=mode, kind_label="practice" if solutions else "",
-                              versions=[_version(v)]).lstrip() for v in exam.versions]
-    key = template.render(**common, mode="key", kind_label="answer key",
-                          versions=[_version(v) for v in exam.versions]).lstrip()
+    sheets = [template.render(**common, mode=mode, kind_label="practice" if solutions else "", full=False,
+                              grid=[], grid_size="", landscape=False,
+                              versions=[_version(v, mode, False)]).lstrip() for v in exam.versions]
+    grid, size = _grid(exam)
+    key = template.render(**common, mode="key", kind_label="answer key", full=key_full, grid=grid,
+                          grid_size=size, landscape=bool(grid) and len(grid[0]["heads"]) > 4,
+                          versions=[_version(v, "key", key_full) for v in exam.versions]).lstrip()
     return sheets, key
