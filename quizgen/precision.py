@@ -17,6 +17,7 @@ Example: ``quizgen show gpu.roofline --seed 1 --json`` shows ``answers[i].precis
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from quizgen.model import SIG3, Answer, Tolerance
@@ -53,7 +54,16 @@ def factor(k: float, why: str = "") -> Tolerance:
 
 
 def _num(x: float) -> str:
+    """3 figures, positional down to 1e-6 (±0.00005, not ±5e-05)."""
     text = f"{x:.3g}"
+    if "e+" in text and abs(x) < 1e15:
+        text = f"{float(text):.0f}"
+    elif "e" in text and 1e-6 <= abs(x) < 1:
+        text = f"{x:.{6 - math.floor(math.log10(abs(x))) - 4}f}".rstrip("0").rstrip(".")
+    if "e" in text:  # 5e-07 → 5 × 10⁻⁷
+        mant, exp = text.split("e")
+        sup = str(int(exp)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"{mant} × 10{sup}"
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -115,9 +125,14 @@ def sentence(answers: Sequence[Answer]) -> str:
     if len(set(texts)) == 1:
         plural = "answers" if len(numeric) > 1 or isinstance(numeric[0].value, list) else "answer"
         return f"Give your {plural} {texts[0]}."
-    from quizgen.render.labels import label_text
+    from quizgen.render.labels import is_symbol, label_text
 
-    parts = [f"{label_text(a.label)} {t}" for a, t in zip(numeric, texts, strict=True)]
+    # A symbol names its part (Δθ, θ₅, N); a label in words may not read as a noun ("per SM"),
+    # so such a part is named by its number, as the questions do ("Part 2: ...").
+    index = {id(a): i + 1 for i, a in enumerate(answers)}
+    names = [label_text(a.label) if is_symbol(a.label) or (len(a.label) <= 3 and " " not in a.label)
+             else f"part {index[id(a)]}" for a in numeric]
+    parts = [f"{n} {t}" for n, t in zip(names, texts, strict=True)]
     return "Give " + ", ".join(parts[:-1]) + " and " + parts[-1] + "."
 
 
@@ -130,7 +145,8 @@ def _phrase(a: Answer) -> str:
         return f"to {describe(tol)}"
     if tol.exact:
         return "exactly"
-    return f"to within {describe(tol, a.unit)}"
+    text = describe(tol, a.unit)
+    return text if text.startswith("within") else f"to within {text}"
 
 
 def match_choice(text: str, choices: Sequence[str]) -> str | None:
