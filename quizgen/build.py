@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from quizgen.deck import DeckItem, DeckSpec
+from quizgen.deck import DeckItem, DeckSpec, check_total
 from quizgen.model import Problem
 from quizgen.registry import Registry
 from quizgen.rng import derive_seed
@@ -54,6 +54,7 @@ def build_problems(
 ) -> list[Built]:
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
     another block of variants (printed versions use one offset per version)."""
+    check_total(spec, count, variants)
     out: list[Built] = []
     for idx, item in enumerate(spec.items):
         gen = registry.get(item.generator)
