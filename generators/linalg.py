@@ -867,7 +867,7 @@ class LowrankError(Generator):
     tags = ("svd", "low-rank")
     params = (
         Param("matrix", "matrix", "the matrix A", lo=-9, hi=9, len_lo=2, len_hi=4, min_len=1, max_len=12),
-        Param("k", "int", "the rank k of the approximation", lo=1, hi=3, min=1),
+        Param("k", "int", "the rank k of the approximation", lo=1, hi=3, min=1, max=11),
     )
 
     SHAPES = ((2, 3), (3, 2), (3, 3), (3, 3), (3, 4), (4, 3), (4, 4), (2, 4), (4, 2))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from quizgen.errors import ParamError
+from quizgen.errors import DrawError, ParamError
 from quizgen.model import Answer, Distractor, Problem
 from quizgen.params import Param, validate_overrides
 from quizgen.precision import sentence
@@ -88,7 +88,14 @@ class Generator:
         """Draw the parameters for ``seed``, overlay validated ``fixed`` values, validate all."""
         fixed_ok = validate_overrides(self.params, fixed or {})
         rng = Rng.for_problem(self.id, self.version, seed)
-        drawn = self.draw(rng, fixed_ok)
+        try:
+            drawn = self.draw(rng, fixed_ok)
+        except DrawError as e:
+            if not fixed_ok:
+                raise
+            # Bounded rejection sampling found nothing that fits the user's values: theirs to change.
+            given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+            raise ParamError(f"no valid problem with {given}: {e}; try other values") from None
         drawn.update(fixed_ok)
         declared = {p.name: p for p in self.params}
         unknown = set(drawn) - set(declared)
@@ -102,6 +109,9 @@ class Generator:
                 except ParamError as e:
                     if prm.name in fixed_ok:
                         raise
+                    if fixed_ok:  # a value derived from the user's: their values are out of reach
+                        given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+                        raise ParamError(f"no valid problem with {given}: it would need {e}") from None
                     raise AssertionError(f"{self.id} seed {seed}: drew invalid {e}") from e
             elif not prm.optional:
                 raise AssertionError(f"{self.id}.draw did not set {prm.name}")
