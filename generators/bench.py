@@ -127,7 +127,8 @@ class MatmulTime(Generator):
         m, k, n = p["m"], p["k"], p["n"]
         # A, B and C in dtype, plus A and B drawn in float32 first.
         check_budget(p["device"], f"a ({m}×{k})@({k}×{n}) matmul",
-                     (m * k + k * n + m * n) * ITEMSIZE[p["dtype"]] + (m * k + k * n) * 4, 2 * m * k * n)
+                     (m * k + k * n + m * n) * ITEMSIZE[p["dtype"]] + (m * k + k * n) * 4, 2 * m * k * n,
+                     p["dtype"])
 
     def _measure(self, p: Params) -> tuple[Any, Any]:
         from quizgen.bench import measure as M
@@ -389,7 +390,7 @@ class MlpForwardTime(Generator):
         t, d = p["tokens"], p["d_model"]
         # x, W1, W2, the 4d hidden activation and the output, in dtype (plus float32 staging).
         check_budget(p["device"], f"an MLP block over {t} tokens of width {d}",
-                     (t * d + 8 * d * d + 4 * t * d + t * d) * 4 * 2, 16 * t * d * d)
+                     (t * d + 8 * d * d + 4 * t * d + t * d) * 4 * 2, 16 * t * d * d, p["dtype"])
 
     def solve(self, p: Params) -> list[Answer]:
         from quizgen.bench import measure as M

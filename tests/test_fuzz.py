@@ -73,7 +73,25 @@ def _verdict(args: list[str]) -> str | None:
     return f"{shown}: exit {res.exit_code}: {out[-300:]!r}"
 
 
+def _no_timing() -> None:
+    """In the forked child only: measured generators time nothing (the fuzz is about their
+    parameter checks, which run before any measurement) and cache into a private folder."""
+    import tempfile
+
+    from quizgen.bench import harness, measure
+
+    os.environ["QUIZGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="quizgen-fuzz-")
+
+    def fake(*args: Any, **kwargs: Any) -> harness.Timing:
+        return harness.Timing(1e-3, 1e-3, 0.0, 15)
+
+    harness.time_call = fake  # type: ignore[assignment]
+    measure.time_call = fake  # type: ignore[assignment]
+
+
 def _run_generator(gen_id: str, conn: Any) -> None:
+    if gen_id.startswith("bench."):
+        _no_timing()
     bad: list[str] = []
     n = 0
     for args in _cases(gen_id):
@@ -109,6 +127,90 @@ def test_hostile_params_end_cleanly(gen_id: str) -> None:
     n, bad = fuzz_generator(gen_id)
     assert n > 0 or bad
     assert not bad, "\n".join(bad[:20])
+
+
+# -- deck specs -------------------------------------------------------------------------------------
+
+_HEAD = '[deck]\nname = "x"\nseed = 1\n'
+_ITEM = '[[items]]\ngenerator = "flops.matmul"\n'
+SPECS = {
+    "toml nested 500 deep": _HEAD + _ITEM + "options = { m = " + "[" * 500 + "1" + "]" * 500 + " }\n",
+    "option nested 50 deep": _HEAD + _ITEM + "options = { m = " + "[" * 50 + "1" + "]" * 50 + " }\n",
+    "a TOML date in options": _HEAD + _ITEM + "options = { m = 1979-05-27 }\n",
+    "a TOML datetime as a name": '[deck]\nname = 1979-05-27T07:32:00Z\n' + _ITEM,
+    "NUL in the deck name": '[deck]\nname = "a\\u0000b"\n' + _ITEM,
+    "U+0001 in the title": _HEAD + '[quiz]\ntitle = "x\\u0001"\n' + _ITEM,
+    "U+FFFE in the description": '[deck]\nname = "x"\ndescription = "\\uFFFE"\n' + _ITEM,
+    "U+0001 in a tag": _HEAD + _ITEM + 'tags = ["a\\u0001"]\n',
+    "NUL in an option string": _HEAD + '[[items]]\ngenerator = "flops.einsum"\noptions = { spec = "ij\\u0000" }\n',
+    "nan points": _HEAD + _ITEM + "points = nan\n",
+    "inf quiz points": _HEAD + "[quiz]\npoints = inf\n" + _ITEM,
+    "a huge count": _HEAD + _ITEM + "count = 1000000000\n",
+    "too many problems in all": _HEAD + _ITEM + "count = 10000\nvariants = 50\n",
+    "a 10**400 option": _HEAD + _ITEM + "options = { m = 1" + "0" * 400 + " }\n",
+    "a 100000-element list": _HEAD + '[[items]]\ngenerator = "stats.regression"\noptions = { x = ['
+                             + ",".join(["1"] * 100000) + "] }\n",
+    "an instructions string of 1 MB": _HEAD + '[quiz]\ninstructions = "' + "x" * 1_000_001 + '"\n' + _ITEM,
+}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+@pytest.mark.parametrize("fmt", ["moodle", "qti", "json"])
+def test_hostile_specs_end_cleanly(name: str, fmt: str, tmp_path: Any) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPECS[name], encoding="utf-8")
+    out = tmp_path / "out"
+    v = _verdict(["export", str(spec), "--format", fmt, "-o", str(out)])
+    assert v is None, v
+    assert not out.exists()  # each of these specs is refused
+
+
+def test_huge_export_count_is_refused_fast(tmp_path: Any) -> None:
+    res = CliRunner().invoke(cli, ["export", "ml-math", "--format", "json", "-o", str(tmp_path / "o.json"),
+                                   "--count", "1000000000", "--seed", "1"])
+    assert res.exit_code == 2 and "at most" in res.output
+
+
+# -- typed drill answers ----------------------------------------------------------------------------
+
+ANSWERS = ["1 GB^99999999", "1 B^-99999999", "(" * 300 + "1" + ")" * 300, "1" * 5000, "9" * 101,
+           "2^2^2^2^2^2", "1e99999999999", "10^(10^(10^10))", "1 GB⁹⁹⁹⁹⁹⁹⁹", "-" * 3000 + "1",
+           "1/0", "0^-1", "(-8)^(1/3)", "\x00", "\ufffe", "1 " + "GB/" * 1000 + "s", "x" * 10**6, "", " ",
+           "[" + ",".join(["1"] * 5000) + "]", "1e-99999", "nan", "inf", "1,5", "1,50,000"]
+
+
+@pytest.mark.parametrize("text", ANSWERS, ids=range(len(ANSWERS)))
+def test_hostile_answers_are_parse_errors(text: str) -> None:
+    """Every one of these is read, or refused with AnswerParseError, at once (a hang would be
+    caught by the child's timeout below)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def run() -> None:
+        from quizgen.drill.parse import parse_for
+        from quizgen.errors import AnswerParseError
+        from quizgen.model import Answer
+
+        out = []
+        for ans in (Answer("bytes", 1024, "B"), Answer("x", 1.5, None), Answer("v", [1.0, 2.0], "s")):
+            try:
+                parse_for(ans, text)
+                out.append("ok")
+            except AnswerParseError as e:
+                out.append(f"error: {e}")
+            except Exception as e:  # noqa: BLE001 - what the test is looking for
+                out.append(f"BUG {type(e).__name__}: {e}")
+        child.send(out)
+
+    proc = ctx.Process(target=run)
+    proc.start()
+    child.close()
+    if not parent.poll(HANG_S):
+        proc.kill()
+        pytest.fail(f"hung on {text[:40]!r}")
+    out = parent.recv()
+    proc.join()
+    assert not [o for o in out if o.startswith("BUG")], out
 
 
 if __name__ == "__main__":  # pragma: no cover - the counting mode for reports
