@@ -217,6 +217,8 @@ class Param:
             # Names → integers (e.g. einsum index sizes); lo/hi/min/max apply to the values.
             if not isinstance(value, dict) or not all(isinstance(key, str) and key for key in value):
                 raise self._fail(value, _KIND_TEXT[k])
+            if any(len(key) > MAX_STR or control_char(key) for key in value):
+                raise self._fail(value, f"names of at most {MAX_STR} characters without control characters")
             self._length(list(value), value)
             # Each value is checked as an int param named e.g. sizes["i"], so errors point at it.
             return {key: replace(self, name=f"{self.name}[{json.dumps(key)}]", kind="int").validate(x)

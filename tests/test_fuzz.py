@@ -89,33 +89,44 @@ def _no_timing() -> None:
     measure.time_call = fake  # type: ignore[assignment]
 
 
-def _run_generator(gen_id: str, conn: Any) -> None:
+SLOWEST: list[tuple[float, str]] = []
+"""Filled only in the counting mode (``python tests/test_fuzz.py``): the slowest cases."""
+
+
+def _run_generator(gen_id: str, conn: Any, timed: bool = False) -> None:
+    import time
+
     if gen_id.startswith("bench."):
         _no_timing()
     bad: list[str] = []
     n = 0
+    slow: list[tuple[float, str]] = []
     for args in _cases(gen_id):
         n += 1
+        t0 = time.perf_counter()
         v = _verdict(args)
+        if timed:
+            slow.append((time.perf_counter() - t0, " ".join(args)[:120]))
         if v:
             bad.append(v)
-    conn.send((n, bad))
+    conn.send((n, bad, sorted(slow, reverse=True)[:5]))
     conn.close()
 
 
-def fuzz_generator(gen_id: str) -> tuple[int, list[str]]:
+def fuzz_generator(gen_id: str, timed: bool = False) -> tuple[int, list[str]]:
     """(cases run, failures) for one generator, in a forked child that is killed if it hangs."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_run_generator, args=(gen_id, child))
+    proc = ctx.Process(target=_run_generator, args=(gen_id, child, timed))
     proc.start()
     child.close()
     if not parent.poll(HANG_S):
         proc.kill()
         proc.join()
         return 0, [f"{gen_id}: hung (no result after {HANG_S} s)"]
-    n, bad = parent.recv()
+    n, bad, slow = parent.recv()
     proc.join()
+    SLOWEST.extend(slow)
     return int(n), list(bad)
 
 
@@ -218,9 +229,11 @@ if __name__ == "__main__":  # pragma: no cover - the counting mode for reports
     ids = sys.argv[1:] or GEN_IDS
     total = fails = 0
     for g in ids:
-        n, bad = fuzz_generator(g)
+        n, bad = fuzz_generator(g, timed=True)
         total += n
         fails += len(bad)
         for b in bad:
             print(b, flush=True)
     print(f"cases run: {total}, failures: {fails}")
+    for t, case in sorted(SLOWEST, reverse=True)[:15]:
+        print(f"{t:7.2f} s  {case}")

@@ -121,6 +121,10 @@ class LazyGroup(click.Group):
             sys.exit(130)
         except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
+        except BrokenPipeError:  # quizgen list | head: the reader is gone, nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except MemoryError:
             raise UserFacingError("out of memory; use smaller sizes or counts") from None
         except OSError as e:  # a full disk, a permission, a vanished folder: the system's, not ours

@@ -257,6 +257,9 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
         if "unable to open" in msg:
             raise DrillDatabaseError(f"cannot open drill database {str(path)!r} ({msg}): check that it and its "
                                      "folder are readable and writable, or pass --db with another path") from None
+        if "disk is full" in msg or "disk I/O error" in msg:
+            raise DrillDatabaseError(f"cannot write drill database {str(path)!r} ({msg}): free some space; "
+                                     "the last review was not saved") from None
         if "readonly" in msg or "read-only" in msg:
             raise DrillDatabaseError(f"drill database {str(path)!r} is read-only: make it writable, or pass "
                                      "--db with another path") from None
