@@ -84,7 +84,14 @@ def spawn(args: list[str], now: datetime) -> pexpect.spawn:
     env = {**os.environ, "QUIZGEN_NOW": iso(now), "TERM": "xterm", "COLUMNS": "200", "LINES": "50"}
     env.pop("NO_COLOR", None)
     return pexpect.spawn(sys.executable, ["-m", "quizgen", *args], env=env, cwd=str(ROOT), encoding="utf-8",
-                         timeout=60, dimensions=(50, 200))
+                         timeout=60, dimensions=(50, 200), preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """A test run started in the background of a non-interactive shell (``pytest &``, nohup, some CI
+    runners) inherits SIGINT *ignored*, and Python then never raises KeyboardInterrupt: give the
+    session the terminal's usual ^C, as a user has."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 QUESTION = re.compile(r"\d+/\d+ · (?:\x1b\[[0-9;]*m)*(flops\.matmul \{[^}]*\}).*?seed (\d+)", re.S)

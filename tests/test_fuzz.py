@@ -140,6 +140,32 @@ def test_hostile_params_end_cleanly(gen_id: str) -> None:
     assert not bad, "\n".join(bad[:20])
 
 
+# The cases issue 17 names: each must be one error line (exit 2), quickly.
+NAMED = [
+    ["linalg.lowrank_error", "k=7"],
+    ["stats.auroc_scores", "scores_a=[1000,1000,1000]"],
+    ["numerics.ode_step", "lam=1e30"],
+    ["llm.mfu", "peak_tflops=1e308"],
+    ["stats.softmax_temperature", "index=1000000"],
+    ["info.mmd", "x=[" + ",".join(str(i % 7) for i in range(1000)) + "]"],
+    ["bench.matmul_time", "m=16384", "k=16384", "n=16384", "device=cpu"],
+    ["bench.matmul_time", "m=65536", "k=65536", "n=65536", "device=cpu"],
+    ["bench.mlp_forward_time", "tokens=65536", "d_model=16384", "device=cpu"],
+    ["bench.memory_bandwidth", f"n_elements={2**31}", "device=cpu"],
+    ["numerics.float_round", "value=1" + "0" * 400],
+    ["flops.matmul", "m=1e308"],
+    ["flops.matmul_chain", "dims=" + "[" * 1000 + "]" * 1000],
+]
+
+
+@pytest.mark.parametrize("case", NAMED, ids=[c[0] + " " + c[1][:20] for c in NAMED])
+def test_named_cases_are_one_error_line(case: list[str]) -> None:
+    args = ["show", case[0], "--seed", "1", "--json"] + [a for p in case[1:] for a in ("--param", p)]
+    res = CliRunner().invoke(cli, args)
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: "), res.output[-500:]
+
+
 # -- deck specs -------------------------------------------------------------------------------------
 
 _HEAD = '[deck]\nname = "x"\nseed = 1\n'
