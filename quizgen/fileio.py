@@ -104,6 +104,10 @@ def scratch_root() -> Path:
     """The one folder for scratch work (e.g. the Anki collection before it is zipped)."""
     root = Path(tempfile.gettempdir()) / f"quizgen-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
     root.mkdir(mode=0o700, exist_ok=True)
+    st = os.lstat(root)
+    if hasattr(os, "getuid") and (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid()):
+        # Someone else made it (a shared /tmp): never work inside another user's folder.
+        raise OSError(f"{root} is not a folder of this user")
     return root
 
 

@@ -86,7 +86,9 @@ def _fmt(x: float) -> str:
 @dataclass(frozen=True)
 class Param:
     """One parameter. ``lo``/``hi``: draw range (numbers or list elements); ``min``/``max``: hard
-    limits for user values (``None`` = unbounded); ``len_*``: the same for list lengths."""
+    limits for user values; ``len_*``: the same for list lengths. Undeclared limits are not
+    unbounded: |value| ≤ :data:`MAX_MAGNITUDE`, nonzero floats ≥ :data:`MIN_MAGNITUDE`, lengths ≤
+    :data:`MAX_LIST`, strings ≤ :data:`MAX_STR` without control characters (issue 17)."""
 
     name: str
     kind: Kind
