@@ -672,6 +672,9 @@ class FactorizationFlops(Generator):
         return out
 
     def validate(self, p: Params) -> None:
+        for name in ("n", "m"):
+            if p.get(name, 0) > 10**12:  # the FLOP count ~n³ must fit a double
+                raise ParamError(f"{name} must be at most 1,000,000,000,000 (got {p[name]:.3g})")
         if p["method"] != "qr_householder":
             if "m" in p:
                 raise ParamError(f"m applies only to method=qr_householder (got m={p['m']} with method="

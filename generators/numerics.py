@@ -967,7 +967,7 @@ class OdeStep(Generator):
     tags = ("ode", "stability")
     params = (
         Param("method", "str", "the stepper", choices=("euler", "heun", "implicit_euler")),
-        Param("lam", "float", "the rate λ in y' = λy", lo=-100, hi=-0.1, min=-1e4, max=1e4),
+        Param("lam", "float", "the rate λ in y' = λy", lo=-100, hi=-0.1),
         Param("h", "float", "the step size", lo=0.001, hi=1, min=0, min_open=True),
         Param("steps", "int", "the number of steps N", lo=1, hi=50, min=1, max=10000),
     )

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from quizgen.errors import DrawError, ParamError
 from quizgen.model import Answer, Distractor, Problem
-from quizgen.params import Param, validate_overrides
+from quizgen.params import Param, check_magnitudes, validate_overrides
 from quizgen.precision import sentence
 from quizgen.rng import Rng
 
@@ -87,15 +87,23 @@ class Generator:
     def resolve_params(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Params:
         """Draw the parameters for ``seed``, overlay validated ``fixed`` values, validate all."""
         fixed_ok = validate_overrides(self.params, fixed or {})
-        rng = Rng.for_problem(self.id, self.version, seed)
         try:
-            drawn = self.draw(rng, fixed_ok)
-        except DrawError as e:
-            if not fixed_ok:
+            out = self._resolve(seed, fixed_ok)
+        except (DrawError, ArithmeticError, ValueError) as e:
+            if isinstance(e, ParamError) or not fixed_ok:
                 raise
-            # Bounded rejection sampling found nothing that fits the user's values: theirs to change.
-            given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
-            raise ParamError(f"no valid problem with {given}: {e}; try other values") from None
+            check_magnitudes(self.params, fixed_ok)  # 10**400 overflowing inside draw(): say so
+            if isinstance(e, DrawError):
+                # Bounded rejection sampling found nothing that fits the user's values: theirs to change.
+                given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+                raise ParamError(f"no valid problem with {given}: {e}; try other values") from None
+            raise
+        check_magnitudes(self.params, fixed_ok)
+        return out
+
+    def _resolve(self, seed: int, fixed_ok: Params) -> Params:
+        rng = Rng.for_problem(self.id, self.version, seed)
+        drawn = self.draw(rng, fixed_ok)
         drawn.update(fixed_ok)
         declared = {p.name: p for p in self.params}
         unknown = set(drawn) - set(declared)

@@ -34,11 +34,11 @@ _KIND_TEXT = {
 MAX_LIST = 64
 """Hard limit on list, matrix-row and dict lengths where a parameter declares no ``max_len``:
 keeps one problem well under a second (several generators are quadratic in the length)."""
-MAX_MAGNITUDE = 1e30
-"""Hard limit on |value| where a parameter declares no ``max``/``min``: larger values overflow
-floats inside formulas (``10**400``, ``1e308``) long before they mean anything."""
-MIN_MAGNITUDE = 1e-100
-"""Nonzero values smaller than this are refused (subnormals like 5e-324 turn 1/x into inf)."""
+MAX_MAGNITUDE = 1e300
+"""Hard limit on |value| where a parameter declares no ``max``/``min``: beyond it a sum or a
+square already overflows a double (``10**400`` does not even convert). Checked by
+:func:`check_magnitudes` *after* the generator's own ``validate()``, whose messages are more
+specific; generators whose formulas overflow sooner declare a ``max`` or check in ``validate()``."""
 MAX_RAW_CHARS = 20_000
 """Longest ``--param`` text accepted (a list of a few thousand numbers)."""
 MAX_STR = 200
@@ -87,8 +87,9 @@ def _fmt(x: float) -> str:
 class Param:
     """One parameter. ``lo``/``hi``: draw range (numbers or list elements); ``min``/``max``: hard
     limits for user values; ``len_*``: the same for list lengths. Undeclared limits are not
-    unbounded: |value| ≤ :data:`MAX_MAGNITUDE`, nonzero floats ≥ :data:`MIN_MAGNITUDE`, lengths ≤
-    :data:`MAX_LIST`, strings ≤ :data:`MAX_STR` without control characters (issue 17)."""
+    unbounded: lengths ≤ :data:`MAX_LIST`, strings ≤ :data:`MAX_STR` without control characters,
+    nesting ≤ :data:`MAX_DEPTH`, and |value| ≤ :data:`MAX_MAGNITUDE` (see
+    :func:`check_magnitudes`) (issue 17)."""
 
     name: str
     kind: Kind
@@ -144,10 +145,6 @@ class Param:
                     raise self._fail(whole, "an integer")
                 v = int(v)
         out: int | float = v
-        if (self.max is None and v > MAX_MAGNITUDE) or (self.min is None and v < -MAX_MAGNITUDE):
-            raise self._fail(whole, f"{'an integer' if integer else 'a number'} with |{self.name}| ≤ 1e30")
-        if not integer and v != 0 and abs(v) < MIN_MAGNITUDE:
-            raise self._fail(whole, "0 or a number of size at least 1e-100")
         if self.min is not None and (v < self.min or (self.min_open and v == self.min)):
             raise self._fail(whole, self._need_text(integer))
         if self.max is not None and v > self.max:
@@ -256,6 +253,27 @@ class Param:
         if self.len_hi is not None and n > self.len_hi:
             return False
         return all(num_ok(x) for x in items)
+
+
+def check_magnitudes(params: Sequence[Param], values: Mapping[str, Any]) -> None:
+    """Refuse a user value (or list entry) beyond ±:data:`MAX_MAGNITUDE` on a side its parameter
+    leaves open. Run after the generator's own checks, so that their messages win."""
+    by_name = {p.name: p for p in params}
+
+    def walk(prm: Param, name: str, v: Any) -> None:
+        if isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(prm, f"{name}[{i}]", x)
+        elif isinstance(v, dict):
+            for key, x in v.items():
+                walk(prm, f"{name}[{json.dumps(key)}]", x)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            if (prm.max is None and v > MAX_MAGNITUDE) or (prm.min is None and v < -MAX_MAGNITUDE):
+                raise ParamError(f"{name} must be a number with |{name}| ≤ 1e300 (got {_shown(v)})")
+
+    for name, v in values.items():
+        if name in by_name:
+            walk(by_name[name], name, v)
 
 
 def check_shape(name: str, value: Any) -> None:
