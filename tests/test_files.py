@@ -243,6 +243,8 @@ def test_usage_errors_are_one_line() -> None:
     for args in (["show"], ["show", "flops.matmul", "--bogus"], ["nosuch"], ["build", "ml-math"]):
         res = run_cli(*args)
         assert one_error_line(res).endswith("--help')"), res.stderr
+    bare = run_cli()  # no command: the help text, as click gives it
+    assert "Usage: " in bare.stdout + bare.stderr and "COMMAND" in bare.stderr and "error:" not in bare.stderr
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e20", "-1"])

@@ -87,6 +87,14 @@ def report_internal_error(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+class _NeverRaised(click.UsageError):
+    pass
+
+
+_NO_ARGS: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError", _NeverRaised)
+"""Raised by click ≥ 8.2 for a group run without a command (older clicks print help themselves)."""
+
+
 def _os_error_text(e: OSError) -> str:
     name = e.filename if e.filename is not None else None
     reason = e.strerror or str(e)
@@ -139,6 +147,9 @@ class LazyGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS as e:  # bare "quizgen": the help text is the answer
+            e.show()
+            sys.exit(e.exit_code)
         except click.UsageError as e:
             hint = ""
             if e.ctx is not None:
