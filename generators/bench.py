@@ -26,11 +26,10 @@ ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2}
 
 
 def _device(fixed: Mapping[str, Any]) -> str:
-    if "device" in fixed:
-        return str(fixed["device"])
     from quizgen.bench.harness import resolve_device
 
-    return resolve_device("auto")
+    # A fixed "cuda" is checked here, before draw() asks the GPU anything (cache sizes).
+    return resolve_device(str(fixed["device"]) if "device" in fixed else "auto")
 
 
 def _check_device(p: Params) -> None:
@@ -123,7 +122,14 @@ class MatmulTime(Generator):
                 "dtype": rng.choice(dtypes), "device": device}
 
     def validate(self, p: Params) -> None:
+        from quizgen.bench.harness import check_budget
+
         _check_device(p)
+        m, k, n = p["m"], p["k"], p["n"]
+        # A, B and C in dtype, plus A and B drawn in float32 first.
+        check_budget(p["device"], f"a ({m}×{k})@({k}×{n}) matmul",
+                     (m * k + k * n + m * n) * ITEMSIZE[p["dtype"]] + (m * k + k * n) * 4, 2 * m * k * n,
+                     p["dtype"])
 
     def _measure(self, p: Params) -> tuple[Any, Any]:
         from quizgen.bench import measure as M
@@ -230,7 +236,11 @@ class MemoryBandwidth(Generator):
         return {"n_elements": min(stream_elements(device, dtype), 2**28), "dtype": dtype, "device": device}
 
     def validate(self, p: Params) -> None:
+        from quizgen.bench.harness import check_budget
+
         _check_device(p)
+        check_budget(p["device"], f"a triad over 3 arrays of {p['n_elements']} elements",
+                     3 * p["n_elements"] * ITEMSIZE[p["dtype"]])
 
     def solve(self, p: Params) -> list[Answer]:
         from quizgen.bench import measure as M
@@ -375,7 +385,13 @@ class MlpForwardTime(Generator):
                 "dtype": "float32", "device": device}
 
     def validate(self, p: Params) -> None:
+        from quizgen.bench.harness import check_budget
+
         _check_device(p)
+        t, d = p["tokens"], p["d_model"]
+        # x, W1, W2, the 4d hidden activation and the output, in dtype (plus float32 staging).
+        check_budget(p["device"], f"an MLP block over {t} tokens of width {d}",
+                     (t * d + 8 * d * d + 4 * t * d + t * d) * 4 * 2, 16 * t * d * d, p["dtype"])
 
     def solve(self, p: Params) -> list[Answer]:
         from quizgen.bench import measure as M

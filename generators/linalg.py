@@ -673,6 +673,9 @@ class FactorizationFlops(Generator):
         return out
 
     def validate(self, p: Params) -> None:
+        for name in ("n", "m"):
+            if p.get(name, 0) > 10**12:  # the FLOP count ~n³ must fit a double
+                raise ParamError(f"{name} must be at most 1,000,000,000,000 (got {p[name]:.3g})")
         if p["method"] != "qr_householder":
             if "m" in p:
                 raise ParamError(f"m applies only to method=qr_householder (got m={p['m']} with method="
@@ -888,7 +891,7 @@ class LowrankError(Generator):
     tags = ("svd", "low-rank")
     params = (
         Param("matrix", "matrix", "the matrix A", lo=-9, hi=9, len_lo=2, len_hi=4, min_len=1, max_len=12),
-        Param("k", "int", "the rank k of the approximation", lo=1, hi=3, min=1),
+        Param("k", "int", "the rank k of the approximation", lo=1, hi=3, min=1, max=11),
     )
 
     SHAPES = ((2, 3), (3, 2), (3, 3), (3, 3), (3, 4), (4, 3), (4, 4), (2, 4), (4, 2))

@@ -114,7 +114,8 @@ def _n_gpus(lo: float = 8, hi: float = 16384) -> Param:
 
 
 def _peak(lo: float = 100) -> Param:
-    return Param("peak_tflops", "float", "dense peak per GPU, TFLOP/s", lo=lo, hi=3000, min=0, min_open=True)
+    return Param("peak_tflops", "float", "dense peak per GPU, TFLOP/s", lo=lo, hi=3000, min=0, min_open=True,
+                 max=1e6)
 
 
 def _draw_peak(rng: Rng) -> float:

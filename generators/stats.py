@@ -983,7 +983,7 @@ class SoftmaxTemperature(Generator):
     params = (
         Param("logits", "floats", "logits z_j", lo=-5, hi=5, len_lo=2, len_hi=6, min_len=2),
         Param("T", "float", "temperature T", lo=0.1, hi=10, min=0, min_open=True),
-        Param("index", "int", "which class (0-based)", lo=0, hi=5, min=0),
+        Param("index", "int", "which class (0-based)", lo=0, hi=5, min=0, max=63),
     )
 
     def draw(self, rng: Rng, fixed: Mapping[str, Any]) -> Params:

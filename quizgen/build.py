@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from quizgen.deck import DeckItem, DeckSpec
+from quizgen.deck import DeckItem, DeckSpec, check_total
 from quizgen.model import Problem
 from quizgen.registry import Registry
 from quizgen.rng import derive_seed
@@ -110,6 +110,7 @@ def build_rendered(
     only on its own seed, and results come back in order, so the result is the same however many
     there are."""
     global _JOB
+    check_total(spec, count, variants)
     tasks = _tasks(spec, count, variants)
     n = default_workers(len(tasks)) if workers is None else max(1, workers)
     if n > 1 and "fork" not in multiprocessing.get_all_start_methods():

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.errors import DeckError, ParamError, UserError
-from quizgen.params import validate_overrides
+from quizgen.params import control_char, validate_overrides
 from quizgen.registry import Registry, bundled_dir
 
 if sys.version_info >= (3, 11):
@@ -33,6 +33,27 @@ QUIZ_KEYS = {"title", "course", "instructions", "points"}
 TOP_KEYS = {"deck", "items", "quiz"}
 MAX_COUNT = 10_000
 MAX_VARIANTS = 50
+MAX_TOTAL = 100_000
+"""Most problems one run may draw (items × count × variants, or a ``--count`` override): a
+hundred thousand problems take minutes; more is a typo (``--count 1000000000``)."""
+MAX_POINTS = 1_000_000
+MAX_SPEC_BYTES = 1_000_000
+MAX_TEXT = 20_000
+"""Longest string in a spec (instructions); names and tags are far shorter in practice."""
+
+
+def total_problems(spec: DeckSpec, count: int | None = None, variants: int | None = None) -> int:
+    """How many problems building ``spec`` draws, with the command line's overrides."""
+    return sum((count if count is not None else it.count) * (variants if variants is not None
+               else (it.variants or spec.variants)) for it in spec.items)
+
+
+def check_total(spec: DeckSpec, count: int | None = None, variants: int | None = None) -> None:
+    """Refuse, before any work, a run that would draw more than :data:`MAX_TOTAL` problems."""
+    n = total_problems(spec, count, variants)
+    if n > MAX_TOTAL:
+        raise DeckError(f"{spec.source}: this would draw {n:,} problems (items × count × variants); "
+                        f"at most {MAX_TOTAL:,} are allowed in one run. Lower --count or --variants")
 
 
 @dataclass(frozen=True)
@@ -135,24 +156,40 @@ def _int(ctx: _Ctx, v: Any, what: str, key: str, lo: int, hi: int, occ: int = 0)
 
 
 def _num(ctx: _Ctx, v: Any, what: str, key: str, occ: int = 0) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-        raise ctx.err(f"{what} must be a non-negative number (got {v!r})", key, occ)
+    # "not 0 <= v" also refuses nan; inf is caught by the upper limit.
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_POINTS:
+        raise ctx.err(f"{what} must be a number from 0 to {MAX_POINTS:,} (got {_short(v)})", key, occ)
     return v
 
 
-def _str(ctx: _Ctx, v: Any, what: str, key: str) -> str:
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 80 else text[:60] + f"… ({len(text):,} characters)"
+
+
+def _str(ctx: _Ctx, v: Any, what: str, key: str, most: int = MAX_TEXT) -> str:
     if not isinstance(v, str):
-        raise ctx.err(f"{what} must be a string (got {v!r})", key)
+        raise ctx.err(f"{what} must be a string (got {_short(v)})", key)
+    if len(v) > most:
+        raise ctx.err(f"{what} is {len(v):,} characters long; at most {most:,} are allowed", key)
+    bad = control_char(v)
+    if bad:
+        # NUL, U+0001, U+FFFE... cannot be written to XML (Moodle, QTI) nor shown on a terminal.
+        raise ctx.err(f"{what} contains the control character {bad}; remove it", key)
     return v
 
 
 def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpec:
     """Parse and validate a spec; every problem is a :class:`DeckError` naming line and key."""
     ctx = _Ctx(source, text)
+    if len(text) > MAX_SPEC_BYTES:
+        raise DeckError(f"{source}: the spec is {len(text):,} characters long; at most {MAX_SPEC_BYTES:,}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise DeckError(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise DeckError(f"{source}: not valid TOML: arrays or tables nested too deeply") from None
     ctx.unknown_keys(data, TOP_KEYS, "the top level")
     deck = data.get("deck")
     if not isinstance(deck, dict):
@@ -160,7 +197,7 @@ def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpe
     ctx.unknown_keys(deck, DECK_KEYS, "[deck]")
     if "name" not in deck:
         raise ctx.err("[deck] needs a name, e.g. name = \"ML math\"", "deck")
-    name = _str(ctx, deck["name"], "[deck] name", "name").strip()
+    name = _str(ctx, deck["name"], "[deck] name", "name", 200).strip()
     if not name:
         raise ctx.err("[deck] name must not be empty", "name")
     seed = deck.get("seed")
@@ -193,7 +230,7 @@ def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpe
         ctx.unknown_keys(it, ITEM_KEYS, where)
         if "generator" not in it:
             raise ctx.err(f"{where} has no generator = \"...\"", "items", i)
-        gen_id = _str(ctx, it["generator"], f"{where} generator", "generator")
+        gen_id = _str(ctx, it["generator"], f"{where} generator", "generator", 200)
         try:
             gen = registry.get(gen_id)
         except UserError as e:
@@ -207,8 +244,11 @@ def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpe
         except ParamError as e:
             raise ctx.err(f"{where} ({gen_id}) options: {e}", "options") from None
         tags = it.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t and " " not in t for t in tags):
-            raise ctx.err(f"{where} tags must be a list of strings without spaces (got {tags!r})", "tags")
+        if (not isinstance(tags, list) or len(tags) > 100
+                or not all(isinstance(t, str) and t and " " not in t and len(t) <= 200 and not control_char(t)
+                           for t in tags)):
+            raise ctx.err(f"{where} tags must be a list of strings without spaces or control characters "
+                          f"(got {_short(tags)})", "tags")
         points = it.get("points")
         if points is not None:
             points = _num(ctx, points, f"{where} points", "points")
@@ -222,17 +262,23 @@ def parse_deck(text: str, registry: Registry, source: str = "<spec>") -> DeckSpe
             except ValueError as e:
                 raise ctx.err(f"{where} {e}", "space", i) from None
         items.append(DeckItem(gen_id, count, options, tuple(tags), points, iv, space))
-    return DeckSpec(
+    if len(items) > MAX_TOTAL:
+        raise ctx.err(f"the spec has {len(items):,} [[items]]; at most {MAX_TOTAL:,}")
+    spec = DeckSpec(
         name=name, items=tuple(items), seed=seed,
         description=_str(ctx, deck.get("description", ""), "[deck] description", "description"),
         variants=variants, type_in=type_in, quiz=quiz, source=source,
     )
+    check_total(spec)
+    return spec
 
 
 def load_deck(deck: str, registry: Registry) -> DeckSpec:
     """Load a bundled deck by name or a spec file by path."""
     path = resolve_deck_path(deck)
     try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise DeckError(f"deck file {str(path)!r} is larger than {MAX_SPEC_BYTES:,} bytes; is it a deck spec?")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise DeckError(f"cannot read deck file {str(path)!r}: {e}") from None

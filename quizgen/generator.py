@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from quizgen.errors import ParamError
+from quizgen.errors import DrawError, ParamError
 from quizgen.model import Answer, Distractor, Problem
-from quizgen.params import Param, validate_overrides
+from quizgen.params import Param, check_magnitudes, validate_overrides
 from quizgen.precision import sentence
 from quizgen.rng import Rng
 
@@ -87,6 +87,21 @@ class Generator:
     def resolve_params(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Params:
         """Draw the parameters for ``seed``, overlay validated ``fixed`` values, validate all."""
         fixed_ok = validate_overrides(self.params, fixed or {})
+        try:
+            out = self._resolve(seed, fixed_ok)
+        except (DrawError, ArithmeticError, ValueError) as e:
+            if isinstance(e, ParamError) or not fixed_ok:
+                raise
+            check_magnitudes(self.params, fixed_ok)  # 10**400 overflowing inside draw(): say so
+            if isinstance(e, DrawError):
+                # Bounded rejection sampling found nothing that fits the user's values: theirs to change.
+                given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+                raise ParamError(f"no valid problem with {given}: {e}; try other values") from None
+            raise
+        check_magnitudes(self.params, fixed_ok)
+        return out
+
+    def _resolve(self, seed: int, fixed_ok: Params) -> Params:
         rng = Rng.for_problem(self.id, self.version, seed)
         drawn = self.draw(rng, fixed_ok)
         drawn.update(fixed_ok)
@@ -102,6 +117,9 @@ class Generator:
                 except ParamError as e:
                     if prm.name in fixed_ok:
                         raise
+                    if fixed_ok:  # a value derived from the user's: their values are out of reach
+                        given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+                        raise ParamError(f"no valid problem with {given}: it would need {e}") from None
                     raise AssertionError(f"{self.id} seed {seed}: drew invalid {e}") from e
             elif not prm.optional:
                 raise AssertionError(f"{self.id}.draw did not set {prm.name}")

@@ -59,6 +59,47 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "CPU"
 
 
+MAX_FLOP_PER_CALL = {"cpu": 2e10, "cuda": 1e13}
+"""Most work one timed call may do: ~20 timed calls then take seconds, not hours (the largest CPU
+draw, 2·2048³, is 1.7e10; 2·16384³ on a GPU is 8.8e12)."""
+SLOW_DTYPES = {("cpu", "float16"): 16}
+"""float16 matmuls on a CPU run ~16× slower than float32 (no fast kernels): a 16× smaller cap."""
+MAX_BYTES = {"cpu": 4 * 2**30, "cuda": 64 * 2**30}
+"""Most memory one measurement may allocate, before the free-memory check below."""
+
+
+def free_memory_bytes(device: str) -> int | None:
+    """Memory free now on ``device`` (None if unknown)."""
+    if device == "cuda":
+        torch = require_torch()
+        try:
+            return int(torch.cuda.mem_get_info()[0])
+        except Exception:  # noqa: BLE001 - any driver error: unknown, not fatal
+            return None
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_budget(device: str, what: str, nbytes: float, flop: float = 0.0, dtype: str = "float32") -> None:
+    """Refuse, before allocating anything, a measurement too big for this machine or too slow to
+    time: more than half the free memory (or :data:`MAX_BYTES`), or :data:`MAX_FLOP_PER_CALL`."""
+    from quizgen.errors import ParamError
+
+    cap = MAX_BYTES.get(device, MAX_BYTES["cpu"])
+    free = free_memory_bytes(device)
+    if free is not None:
+        cap = min(cap, free // 2)
+    if nbytes > cap:
+        raise ParamError(f"{what} needs {nbytes / 2**30:.3g} GiB on {device}, more than the "
+                         f"{cap / 2**30:.3g} GiB this measurement may use here; choose smaller sizes")
+    most = MAX_FLOP_PER_CALL.get(device, MAX_FLOP_PER_CALL["cpu"]) / SLOW_DTYPES.get((device, dtype), 1)
+    if flop > most:
+        raise ParamError(f"{what} does {flop:.3g} FLOP per call, more than the {most:.3g} that can be timed "
+                         f"in seconds in {dtype} on {device}; choose smaller sizes")
+
+
 def device_name(device: str) -> str:
     torch = require_torch()
     if device == "cuda":

@@ -2,13 +2,20 @@
 
 Subcommands are imported only when run, so ``quizgen --help`` and ``quizgen list`` stay fast and
 never import torch, sympy or typst. Library errors (:class:`~quizgen.errors.UserError`) become one
-line on stderr and exit status 2 here, at the edge, and nowhere else.
+line on stderr and exit status 2 here, at the edge, and nowhere else. So do click's usage errors
+and the operating system's (a full disk, a missing permission). Anything else is a bug: one line
+saying "internal error", exit status 70, and the traceback in a log file in the user cache folder
+(``QUIZGEN_TRACEBACK=1`` prints it instead).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 import click
@@ -32,13 +39,68 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+EXIT_USER = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
+MAX_MESSAGE = 2000
+"""An error line longer than this is cut (a message may quote a user value of any length)."""
+
+
+def one_line(message: str) -> str:
+    """``message`` as one terminal line: newlines folded, cut to :data:`MAX_MESSAGE` characters."""
+    text = " ".join(message.split("\n"))
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 30] + f"… ({len(text):,} characters)"
+
+
 class UserFacingError(click.ClickException):
     """Printed as ``error: message``, exit status 2."""
 
-    exit_code = 2
+    exit_code = EXIT_USER
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        click.echo(f"error: {one_line(self.format_message())}", err=True)
+
+
+def _log_dir() -> Path:
+    env = os.environ.get("QUIZGEN_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("quizgen"))
+
+
+def report_internal_error(exc: BaseException) -> int:
+    """Write ``exc``'s traceback to a log file, print one line pointing at it; the exit status."""
+    if os.environ.get("QUIZGEN_TRACEBACK"):
+        traceback.print_exception(exc)
+        return EXIT_INTERNAL
+    what = one_line(f"{type(exc).__name__}: {exc}")[:300]
+    text = (f"quizgen {__version__}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+            f"argv: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc)))
+    try:
+        folder = _log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / f"internal-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        log.write_text(text, encoding="utf-8")
+        where = f"the traceback is in {log}"
+    except OSError as e:
+        where = f"could not write a log ({e.strerror or e}); rerun with QUIZGEN_TRACEBACK=1 to see it"
+    click.echo(f"error: internal error ({what}); this is a bug in quizgen, please report it: {where}", err=True)
+    return EXIT_INTERNAL
+
+
+class _NeverRaised(click.UsageError):
+    pass
+
+
+_NO_ARGS: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError", _NeverRaised)
+"""Raised by click ≥ 8.2 for a group run without a command (older clicks print help themselves)."""
+
+
+def _os_error_text(e: OSError) -> str:
+    name = e.filename if e.filename is not None else None
+    reason = e.strerror or str(e)
+    return f"{name}: {reason}" if name else reason
 
 
 class LazyGroup(click.Group):
@@ -67,6 +129,42 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except BrokenPipeError:  # quizgen list | head: the reader is gone, nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+        except MemoryError:
+            raise UserFacingError("out of memory; use smaller sizes or counts") from None
+        except OSError as e:  # a full disk, a permission, a vanished folder: the system's, not ours
+            raise UserFacingError(f"cannot continue: {_os_error_text(e)}") from None
+        except Exception as e:  # a bug: one line here, the traceback in a log
+            sys.exit(report_internal_error(e))
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Like click's, but a usage error is one ``error:`` line (click prints three)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS as e:  # bare "quizgen": the help text is the answer
+            e.show()
+            sys.exit(e.exit_code)
+        except click.UsageError as e:
+            hint = ""
+            if e.ctx is not None:
+                hint = f" (see '{e.ctx.command_path} --help')"
+            click.echo(f"error: {one_line(e.format_message())}{hint}", err=True)
+            sys.exit(EXIT_USER)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from quizgen.cli import get_registry
-from quizgen.cli.common import seed_option
+from quizgen.cli.common import MAX_TIMESTAMP, UnixTime, seed_option
 from quizgen.deck import MAX_COUNT, load_deck
 from quizgen.errors import OutputError, UserError
 from quizgen.export.anki import entries_total, work_units, write_apkg
@@ -31,8 +31,8 @@ def _timestamp(option: float | None) -> float | None:
     except ValueError:
         raise UserError(f"SOURCE_DATE_EPOCH={env!r} is not a whole number of seconds since 1970; "
                         "set e.g. SOURCE_DATE_EPOCH=1767225600, or unset it") from None
-    if value < 0:
-        raise UserError(f"SOURCE_DATE_EPOCH={env!r} must not be negative")
+    if not 0 <= value <= MAX_TIMESTAMP:
+        raise UserError(f"SOURCE_DATE_EPOCH={env[:40]!r} must be from 0 to {MAX_TIMESTAMP} (the year 9999)")
     return float(value)
 
 
@@ -58,7 +58,7 @@ def _progress(notes: int, units: int) -> Iterator[Callable[[int], None] | None]:
              "Note identity does not depend on it: another seed updates the same notes with new numbers.")
 @click.option("--count", type=click.IntRange(1, MAX_COUNT), default=None, metavar="N",
               help="Notes per item, overriding every item's count.")
-@click.option("--timestamp", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+@click.option("--timestamp", type=UnixTime(), default=None, metavar="SECONDS",
               help="Stamp changed notes with this Unix time (default: SOURCE_DATE_EPOCH, else now). The "
                    "same value gives a byte-identical file; Anki only updates notes stamped newer than its copy.")
 @click.pass_context

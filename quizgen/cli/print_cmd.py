@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from quizgen.cli import get_registry
-from quizgen.cli.common import seed_option
+from quizgen.cli.common import Points, seed_option
 from quizgen.deck import MAX_COUNT
 
 MAX_VERSIONS = 999
@@ -28,7 +28,7 @@ OWNED = re.compile(r"version-\d+\.(?:pdf|tex)|answer-key\.(?:pdf|tex)|manifest\.
 @click.option("--shuffle", is_flag=True, help="Shuffle the question order in each version.")
 @click.option("--count", type=click.IntRange(1, MAX_COUNT), default=None,
               help="Questions per deck item (overrides each item's count).")
-@click.option("--points", type=click.FloatRange(min=0), default=None,
+@click.option("--points", type=Points(), default=None,
               help="Default points per question (instead of [quiz] points; an item's own points still win).")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4",
               show_default=True, help="Paper size.")

@@ -40,6 +40,14 @@ MAX_EXACT_BITS = 100_000
 MAX_COMBOS = 64
 MAX_TEXT = 200
 """Longest number-and-unit text read (per element of a list): deeper nesting would exhaust the stack."""
+MAX_INPUT = 2000
+"""Longest typed answer read (a vector of fifty numbers with units fits)."""
+MAX_DIGITS = 100
+"""Most digits in one number literal (Python refuses to convert more than 4300)."""
+MAX_NESTING = 20
+"""Deepest parentheses (the parser recurses per level)."""
+MAX_UNIT_EXPONENT = 12
+"""Largest power of a unit (``m^3`` is used; ``GB^99999999`` would take hours of exact arithmetic)."""
 
 # -- units ------------------------------------------------------------------------------------------
 
@@ -209,10 +217,13 @@ def unit_candidates(text: str) -> tuple[tuple[Cand, ...], tuple[str, ...]]:
             sign, expect_word = -1, True
             continue
         power = 1
-        if m.group("exp"):
-            power = int(m.group("exp"))
-        elif m.group("sup"):
-            power = int(m.group("sup").translate(_SUPERSCRIPTS))
+        raw_power = m.group("exp") or (m.group("sup") or "").translate(_SUPERSCRIPTS)
+        if raw_power:
+            if len(raw_power.lstrip("+-⁺⁻").lstrip("0")) > 3:
+                raise AnswerParseError(f"the power of {word!r} is too large — units go up to ^{MAX_UNIT_EXPONENT}")
+            power = int(raw_power.replace("⁺", "+").replace("⁻", "-"))
+            if abs(power) > MAX_UNIT_EXPONENT:
+                raise AnswerParseError(f"the power of {word!r} is too large — units go up to ^{MAX_UNIT_EXPONENT}")
         cands, known = _word_cands(word)
         if not known:
             unknown.append(word)
@@ -284,7 +295,9 @@ _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\u2010": 
 def _literal(text: str) -> Fraction:
     clean = re.sub(r"[,_\u2009\u202f]", "", text)
     mant, _, exp = clean.lower().partition("e")
-    if exp and abs(int(exp)) > MAX_LITERAL_EXPONENT:
+    if sum(ch.isdigit() for ch in mant) > MAX_DIGITS:
+        raise AnswerParseError(f"that number has more than {MAX_DIGITS} digits — use an exponent, e.g. 1.5e120")
+    if exp and (len(exp.lstrip("+-").lstrip("0")) > 6 or abs(int(exp)) > MAX_LITERAL_EXPONENT):
         raise AnswerParseError(f"{text} is out of range — exponents up to ±{MAX_LITERAL_EXPONENT}")
     if mant.endswith("."):
         mant = mant[:-1]
@@ -315,6 +328,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.s = text
         self.i = 0
+        self.depth = 0
 
     def ws(self) -> None:
         while self.i < len(self.s) and self.s[self.i] in _SPACES:
@@ -374,7 +388,11 @@ class _Parser:
         c = self.peek()
         if c == "(":
             self.i += 1
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise AnswerParseError(f"too many nested parentheses (at most {MAX_NESTING})")
             v = self.expr()
+            self.depth -= 1
             if self.peek() != ")":
                 raise AnswerParseError(GARBAGE)
             self.i += 1
@@ -412,6 +430,11 @@ def _normalize(text: str) -> str:
     return s
 
 
+def _check_length(text: str) -> None:
+    if len(text) > MAX_INPUT:
+        raise AnswerParseError(f"that answer is {len(text):,} characters long; type at most {MAX_INPUT}")
+
+
 def parse_quantity(text: str) -> tuple[Scalar, str | None]:
     """The number typed and the unit text after it (``None`` if there is none)."""
     s = _normalize(text)
@@ -419,6 +442,7 @@ def parse_quantity(text: str) -> tuple[Scalar, str | None]:
         raise AnswerParseError(GARBAGE)
     if len(s) > MAX_TEXT:
         raise AnswerParseError(f"that answer is too long ({len(s)} characters): type one number, e.g. 1.5e9")
+    _check_length(s)
     p = _Parser(s)
     v = p.expr()
     p.ws()
@@ -477,6 +501,7 @@ def parse_for(answer: Answer, text: str) -> Number | list[Number] | str:
         if word is None:
             raise AnswerParseError(f"type one of: {', '.join(answer.choices)} (or the start of one)")
         return word
+    _check_length(text)
     if isinstance(answer.value, list):
         return parse_vector(text, answer.unit, len(answer.value))
     try:

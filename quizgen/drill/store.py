@@ -12,7 +12,9 @@ a file that is not a quizgen database, is corrupt, or was written by a newer qui
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +132,8 @@ class ReviewRow:
 
 
 def _memory(row: sqlite3.Row) -> Memory:
+    if row["state"] not in {s.value for s in CardState}:
+        raise ValueError(f"card {row['key']!r} has state {row['state']!r}, not 1, 2 or 3")
     return Memory(
         state=CardState(int(row["state"])), step=row["step"], stability=row["stability"],
         difficulty=row["difficulty"], due=parse_time(row["due"]),
@@ -158,7 +162,14 @@ class Store:
     @contextmanager
     def _errors(self) -> Iterator[None]:
         with _sqlite_errors(self.path):
-            yield
+            try:
+                yield
+            except (ValueError, TypeError, OverflowError, KeyError) as e:
+                # A row edited by hand or by another program (state=99, due='garbage').
+                raise DrillDatabaseError(
+                    f"drill database {str(self.path)!r} holds a damaged row ({e}); quizgen left it untouched: "
+                    "repair or delete that row (sqlite3), restore a backup, or pass --db with another path"
+                ) from None
 
     # -- reading ----------------------------------------------------------------------------------
     def cards(self) -> dict[str, Card]:
@@ -167,7 +178,7 @@ class Store:
             if not _has_tables(self._conn):
                 return {}
             rows = self._conn.execute("SELECT * FROM cards ORDER BY due, key").fetchall()
-        return {r["key"]: Card(r["key"], r["generator"], r["options"], _memory(r)) for r in rows}
+            return {r["key"]: Card(r["key"], r["generator"], r["options"], _memory(r)) for r in rows}
 
     def reviews(self) -> list[ReviewRow]:
         """Every review, oldest first."""
@@ -177,8 +188,8 @@ class Store:
             rows = self._conn.execute(
                 "SELECT card, generator, reviewed_at, correct, rating, state_before FROM reviews ORDER BY id"
             ).fetchall()
-        return [ReviewRow(r["card"], r["generator"], parse_time(r["reviewed_at"]), bool(r["correct"]),
-                          int(r["rating"]), r["state_before"]) for r in rows]
+            return [ReviewRow(r["card"], r["generator"], parse_time(r["reviewed_at"]), bool(r["correct"]),
+                              int(r["rating"]), r["state_before"]) for r in rows]
 
     def last_seeds(self) -> dict[str, int]:
         """The seed of each card's latest review (a new review avoids repeating its numbers)."""
@@ -187,7 +198,7 @@ class Store:
                 return {}
             rows = self._conn.execute(
                 "SELECT card, seed FROM reviews WHERE id IN (SELECT max(id) FROM reviews GROUP BY card)").fetchall()
-        return {r["card"]: int(r["seed"]) for r in rows}
+            return {r["card"]: int(r["seed"]) for r in rows}
 
     def review_count(self) -> int:
         with self._errors():
@@ -246,6 +257,9 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
         if "unable to open" in msg:
             raise DrillDatabaseError(f"cannot open drill database {str(path)!r} ({msg}): check that it and its "
                                      "folder are readable and writable, or pass --db with another path") from None
+        if "disk is full" in msg or "disk I/O error" in msg:
+            raise DrillDatabaseError(f"cannot write drill database {str(path)!r} ({msg}): free some space; "
+                                     "the last review was not saved") from None
         if "readonly" in msg or "read-only" in msg:
             raise DrillDatabaseError(f"drill database {str(path)!r} is read-only: make it writable, or pass "
                                      "--db with another path") from None
@@ -308,9 +322,14 @@ def open_store(path: Path, *, readonly: bool = False, create_parent: bool = Fals
     path = Path(path).expanduser()
     if path.is_dir():
         raise DrillDatabaseError(f"--db {str(path)!r} is a directory; give a file path, e.g. {path / 'drill.sqlite3'}")
+    _check_regular(path)
     exists = path.exists()
     if exists:
         _check_header(path)
+        if not readonly:
+            # Decide whether the file is ours through a read-only connection: a read-write one
+            # would checkpoint a foreign file's pending -wal into it when closed.
+            _inspect_readonly(path)
     elif readonly:
         conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.row_factory = sqlite3.Row
@@ -353,6 +372,50 @@ def open_store(path: Path, *, readonly: bool = False, create_parent: bool = Fals
             conn.close()
             raise
     return Store(conn, path, readonly=False)
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse a FIFO, device or socket (opening a FIFO blocks forever): only regular files."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise DrillDatabaseError(f"cannot open drill database {str(path)!r}: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise DrillDatabaseError(f"--db {str(path)!r} is {kind}, not a database file; give a file path, "
+                                 "e.g. --db ~/drill.sqlite3")
+
+
+def _ro_uri(path: Path, immutable: bool = False) -> str:
+    return f"{path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
+
+
+def _inspect_readonly(path: Path) -> None:
+    """Raise, without changing a byte of ``path`` or its -wal, if it is foreign, newer or corrupt."""
+    last: Exception | None = None
+    for immutable in (False, True):  # mode=ro needs a -shm it may create; immutable needs nothing
+        try:
+            conn = sqlite3.connect(_ro_uri(path, immutable), uri=True, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as e:
+            last = e
+            continue
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_schema(conn, path)
+            return
+        except sqlite3.OperationalError as e:
+            last = e  # e.g. cannot create the -shm: try immutable
+        except sqlite3.DatabaseError as e:
+            raise _corrupt(path, str(e)) from None
+        finally:
+            conn.close()
+    with _sqlite_errors(path):
+        assert last is not None
+        raise last
 
 
 def _initialize(conn: sqlite3.Connection, path: Path) -> None:

@@ -31,7 +31,6 @@ import os
 import re
 import shlex
 import sqlite3
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -43,7 +42,7 @@ from quizgen import __version__
 from quizgen.build import Built, build_rendered, options_key
 from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
-from quizgen.fileio import atomic_path, check_writable_file
+from quizgen.fileio import atomic_path, check_writable_file, scratch_dir
 from quizgen.model import Answer, Distractor, Problem
 from quizgen.registry import Registry, area_title
 from quizgen.render.html import md_to_html
@@ -503,7 +502,7 @@ def write_apkg(
         model.stamp = previous.models[model.model_id][1]
 
     package = genanki.Package([parent, *decks.values()])
-    with tempfile.TemporaryDirectory(prefix="quizgen-apkg-") as tmp:
+    with scratch_dir() as tmp:
         db_path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(db_path)
         try:
@@ -578,7 +577,7 @@ def previous_notes(path: Path) -> Previous:
     if not path.is_file():
         return Previous()
     try:
-        with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory(prefix="quizgen-prev-") as tmp:
+        with zipfile.ZipFile(path) as z, scratch_dir() as tmp:
             db = Path(tmp) / "prev.anki2"
             db.write_bytes(z.read("collection.anki2"))
             conn = sqlite3.connect(db)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.errors import DependencyError
+from quizgen.fileio import scratch_dir
 from quizgen.grade.score import Grading
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -197,7 +198,7 @@ def report_pdf(s: Summary) -> bytes:
         raise DependencyError("the PDF report needs the 'typst' package: pip install typst") from None
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="quizgen-report-") as tmp:
+    with scratch_dir() as tmp:
         root = Path(tmp)
         (root / "report.typ").write_bytes((TEMPLATE_DIR / "report.typ").read_bytes())
         if s.histogram is not None:
