@@ -196,7 +196,6 @@ def report_pdf(s: Summary) -> bytes:
         import typst
     except ImportError:
         raise DependencyError("the PDF report needs the 'typst' package: pip install typst") from None
-    import tempfile
 
     with scratch_dir() as tmp:
         root = Path(tmp)
