@@ -97,6 +97,9 @@ class Generator:
                 # Bounded rejection sampling found nothing that fits the user's values: theirs to change.
                 given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
                 raise ParamError(f"no valid problem with {given}: {e}; try other values") from None
+            if isinstance(e, ArithmeticError):  # e.g. 1e200 squared: beyond what a float holds
+                given = ", ".join(f"{k}={v}" for k, v in fixed_ok.items())[:200]
+                raise ParamError(f"no answer can be computed with {given}: {e}; try smaller values") from None
             raise
         check_magnitudes(self.params, fixed_ok)
         return out
@@ -129,7 +132,14 @@ class Generator:
     def problem(self, seed: int, fixed: Mapping[str, Any] | None = None) -> Problem:
         """The problem for ``seed`` (and optional fixed parameters)."""
         p = self.resolve_params(seed, fixed)
-        return self.problem_from_params(seed, p)
+        try:
+            return self.problem_from_params(seed, p)
+        except (ArithmeticError, ValueError) as e:
+            if not fixed or isinstance(e, ParamError):
+                raise
+            # Valid inputs whose answer leaves what a float can hold (mu=1e200 squared): the user's to change.
+            given = ", ".join(f"{k}={v}" for k, v in fixed.items())[:200]
+            raise ParamError(f"no answer can be computed with {given}: {e}; try smaller values") from None
 
     def problem_from_params(self, seed: int, p: Params) -> Problem:
         answers = self.solve(p)

@@ -75,13 +75,13 @@ def export(ctx: click.Context, deck: str, fmt: str, output: str, seed: int | Non
 
         data = moodle_xml(spec, built, multichoice=multichoice)
         factor = marks_factor(spec, built)
-        if factor != 1:
-            click.echo(f"note: Moodle marks are {factor} × the points (cloze weights are whole numbers); "
-                       "a Moodle quiz scales its total to its maximum grade", err=True)
     else:
         from quizgen.export.qti import qti_zip
 
         data = qti_zip(spec, built, seed)
     atomic_write_bytes(Path(output), data)
+    if fmt == "moodle" and factor != 1:
+        click.echo(f"note: Moodle marks are {factor} × the points (cloze weights are whole numbers); "
+                   "a Moodle quiz scales its total to its maximum grade", err=True)
     n = sum(len(b.variants) for b in built)
     click.echo(f"wrote {output}: {n} problems from {len(spec.items)} items ({fmt}, seed {seed})", err=True)

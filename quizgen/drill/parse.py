@@ -432,7 +432,7 @@ def _normalize(text: str) -> str:
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_INPUT:
-        raise AnswerParseError(f"that answer is {len(text):,} characters long; type at most {MAX_INPUT}")
+        raise AnswerParseError(f"that answer is too long ({len(text):,} characters); type at most {MAX_INPUT}")
 
 
 def parse_quantity(text: str) -> tuple[Scalar, str | None]:
@@ -528,4 +528,6 @@ def unit_table_json() -> dict[str, object]:
     return {"table": {k: cands(v) for k, v in _TABLE.items()},
             "lower": {k: cands(v) for k, v in _LOWER.items()},
             "aliases": dict(_ALIASES), "ambiguous": _AMBIGUOUS[0][0], "garbage": GARBAGE,
-            "maxLiteralExponent": MAX_LITERAL_EXPONENT, "maxCombos": MAX_COMBOS, "maxText": MAX_TEXT}
+            "maxLiteralExponent": MAX_LITERAL_EXPONENT, "maxCombos": MAX_COMBOS, "maxText": MAX_TEXT,
+            "maxInput": MAX_INPUT, "maxDigits": MAX_DIGITS, "maxNesting": MAX_NESTING,
+            "maxUnitExponent": MAX_UNIT_EXPONENT}

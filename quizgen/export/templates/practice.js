@@ -70,9 +70,12 @@
       }
       var word = m[1];
       if (word.toLowerCase() === "per" && !expectWord) { sign = -1; expectWord = true; continue; }
-      var power = 1;
+      var power = 1, rawPower = m[2] || m[3] || "";
+      var tooBig = "the power of \u2018" + word + "\u2019 is too large \u2014 units go up to ^" + U.maxUnitExponent;
+      if (rawPower.replace(/^[+\-\u207a\u207b]+/, "").replace(/^[0\u2070]+/, "").length > 3) throw new ParseError(tooBig);
       if (m[2]) power = parseInt(m[2], 10);
       else if (m[3]) power = supToInt(m[3]);
+      if (Math.abs(power) > U.maxUnitExponent) throw new ParseError(tooBig);
       var wc = wordCands(word);
       if (!wc.known) unknown.push(word);
       if (isAmbiguous(wc.cands)) {
@@ -133,6 +136,10 @@
   function literal(text) {
     var clean = text.replace(/[,_\u2009\u202f]/g, "").toLowerCase();
     var e = clean.indexOf("e");
+    var mant = e >= 0 ? clean.slice(0, e) : clean;
+    if (mant.replace(/\D/g, "").length > U.maxDigits) {
+      throw new ParseError("that number has more than " + U.maxDigits + " digits \u2014 use an exponent, e.g. 1.5e120");
+    }
     if (e >= 0 && Math.abs(parseInt(clean.slice(e + 1), 10)) > U.maxLiteralExponent) {
       throw new ParseError(text + " is out of range \u2014 exponents up to \u00b1" + U.maxLiteralExponent);
     }
@@ -200,7 +207,10 @@
     var c = this.peek();
     if (c === "(") {
       this.i++;
+      this.depth = (this.depth || 0) + 1;
+      if (this.depth > U.maxNesting) throw new ParseError("too many nested parentheses (at most " + U.maxNesting + ")");
       var v = this.expr();
+      this.depth--;
       if (this.peek() !== ")") throw new ParseError(GARBAGE);
       this.i++;
       return v;
@@ -284,6 +294,9 @@
       var word = matchChoice(text, answer.choices);
       if (word === null) throw new ParseError("type one of: " + answer.choices.join(", ") + " (or the start of one)");
       return word;
+    }
+    if (text.length > U.maxInput) {
+      throw new ParseError("that answer is too long (" + text.length.toLocaleString("en-US") + " characters); type at most " + U.maxInput);
     }
     if (answer.vector) return parseVector(text, answer.unit, answer.value.length);
     try {
