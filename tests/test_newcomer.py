@@ -334,32 +334,33 @@ def _anchors(md: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("doc", ["guide.md", "authoring.md", "generators.md", "README-draft.md"])
+@pytest.mark.parametrize("doc", ["guide.md", "authoring.md", "generators.md", "commands.md", "lms.md",
+                                 "../README.md"])
 def test_doc_links_point_at_files_and_headings_in_the_repo(doc: str) -> None:
-    path = DOCS / doc
-    base = ROOT if doc == "README-draft.md" else DOCS  # the draft becomes the top-level README.md
+    path = (DOCS / doc).resolve()
+    base = path.parent
     text = path.read_text(encoding="utf-8")
     for target in LINK.findall(text):
         if target.startswith(("http://", "https://")):
             continue
-        assert "../" not in target and "shared/" not in target, (doc, target)
+        assert "shared/" not in target and (base / target.partition("#")[0]).resolve().is_relative_to(ROOT), \
+            (doc, target)  # nothing outside the repository
         file, _, anchor = target.partition("#")
         dest = (base / file) if file else path
-        if file.endswith("lms.md") and not dest.exists():
-            continue  # docs/lms.md is written with the LMS work (issue 15)
         assert dest.is_file(), (doc, target)
         if anchor:
             assert anchor in _anchors(dest.read_text(encoding="utf-8")), (doc, target)
 
 
-def test_readme_draft_is_short_and_keeps_the_test_command() -> None:
-    draft = (DOCS / "README-draft.md").read_text(encoding="utf-8")
-    assert len(draft.encode()) <= 12 * 1024
-    block = re.compile(r"<!-- test-command -->\n.*?<!-- /test-command -->", re.S)
-    current = block.search((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert current is not None and current.group(0) in draft
-    assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in draft
-    assert 'pip install "quizgen[bench]"' in draft
+def test_readme_is_short_and_honest_about_torch() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) <= 12 * 1024
+    block = re.compile(r"<!-- test-command -->\n```bash\n(.*?)\n```\n<!-- /test-command -->", re.S)
+    m = block.search(readme)
+    assert m is not None and "pip install torch==2.13.0" in m.group(1) and "pytest" in m.group(1)
+    assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in readme
+    assert 'pip install "quizgen[bench]"' in readme
+    assert "../shared" not in readme and "DESIGN.md" not in readme
 
 
 def test_authoring_guide_example_passes_check(tmp_path: Path) -> None:
