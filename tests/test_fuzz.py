@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,11 +80,12 @@ def _verdict(args: list[str]) -> str | None:
 def _no_timing() -> None:
     """In the forked child only: measured generators time nothing (the fuzz is about their
     parameter checks, which run before any measurement) and cache into a private folder."""
-    import tempfile
-
     from quizgen.bench import harness, measure
 
-    os.environ["QUIZGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="quizgen-fuzz-")
+    # Inside the session's private cache folder (conftest), so nothing is left in /tmp.
+    child = Path(os.environ.get("QUIZGEN_CACHE_DIR", "/tmp/quizgen-fuzz-cache")) / f"fuzz-{os.getpid()}"
+    child.mkdir(parents=True, exist_ok=True)
+    os.environ["QUIZGEN_CACHE_DIR"] = str(child)
     try:
         import torch
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import struct
 import sys
-import tempfile
 from typing import IO
 
 
@@ -48,7 +47,11 @@ def main() -> None:
     import typst
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
-    with tempfile.TemporaryDirectory(prefix="quizgen-typst-root-") as root:
+    from quizgen.fileio import scratch_dir
+
+    # An empty file root; scratch_dir names it by pid, so the next run removes it if this worker
+    # is killed (by its time or memory bound) before it can.
+    with scratch_dir() as root:
         compiler = typst.Compiler(ignore_system_fonts=True, root=root)
         while True:
             msg = read_msg(inp)
