@@ -3,6 +3,7 @@ filtering and deterministic RNGs for simulation checks."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -15,7 +16,14 @@ from quizgen.rng import derive_seed
 def exact_decimal(x: int | float) -> Fraction:
     """The decimal a person typed, exactly: ``exact_decimal(0.1) == Fraction(1, 10)`` (not the
     nearest binary double)."""
-    return Fraction(x) if isinstance(x, int) else Fraction(repr(float(x)))
+    return Fraction(x) if isinstance(x, int) else _decimal_of(float(x))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _decimal_of(x: float) -> Fraction:
+    """:func:`exact_decimal` of a float, cached: parsing its repr costs ~4 µs, and the same inputs
+    come back many times (a generator's validate, solve and render each convert its params)."""
+    return Fraction(repr(x))
 
 
 def as_number(x: Fraction) -> int | float:
