@@ -6,6 +6,7 @@ equation and maximum likelihood. Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -590,6 +591,32 @@ class BetaBernoulli(Generator):
         assert_close("argmax of the log likelihood", mle, mle_num, rtol=0, atol=1e-6)
 
 
+@functools.lru_cache(maxsize=256)
+def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
+    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
+    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
+    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
+    (unpaired)."""
+    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
+    n = len(xs)
+    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    yi = [f.numerator * (den // f.denominator) for f in ys]
+    di = [a - b for a, b in zip(xi, yi, strict=True)]
+
+    def s_q(v: list[int]) -> tuple[int, int]:
+        s = sum(v)
+        return s, n * sum(a * a for a in v) - s * s
+
+    (sd, qd), (sx, qx), (sy, qy) = s_q(di), s_q(xi), s_q(yi)
+    mean_den, var_den = n * den, n * (n - 1) * den * den
+    return (Fraction((n - 1) * sd * sd, qd), Fraction((n - 1) * (sx - sy) ** 2, qx + qy),
+            Fraction(sd, mean_den), Fraction(qd, var_den), Fraction(sx, mean_den), Fraction(sy, mean_den),
+            Fraction(qx, var_den), Fraction(qy, var_den))
+
+
 class PairedVsUnpaired(Generator):
     """Paired vs unpaired t statistics on the same paired data.
 
@@ -658,17 +685,7 @@ class PairedVsUnpaired(Generator):
     @staticmethod
     def _exact(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         """(paired t², unpaired t², d̄, s_d², x̄, ȳ, s_x², s_y²), exact."""
-        xs, ys = [_q(v) for v in p["x"]], [_q(v) for v in p["y"]]
-        n = len(xs)
-
-        def var(v: list[Fraction]) -> Fraction:
-            m = _mean(v)
-            return sum(((a - m) ** 2 for a in v), Fraction(0)) / (n - 1)
-
-        d = [a - b for a, b in zip(xs, ys, strict=True)]
-        dbar, vd = _mean(d), var(d)
-        mx, my, vx, vy = _mean(xs), _mean(ys), var(xs), var(ys)
-        return dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy), dbar, vd, mx, my, vx, vy
+        return _paired_exact(tuple(p["x"]), tuple(p["y"]))
 
     def _stats(self, p: Params) -> tuple[float, float, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         """(paired t, unpaired t, d̄, s_d², x̄, ȳ, s_x², s_y²): each t from its exact square, so no overflow."""
