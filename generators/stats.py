@@ -236,6 +236,24 @@ class SamplesNeeded(Generator):
         assert_close("SE(n)/SE(answer)", se(p["n"]) / se(float(answers[0].value)), p["factor"], rtol=1e-9)
 
 
+@functools.lru_cache(maxsize=256)
+def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`Regression._sums`, cached (draw, validate, solve, render and distractors all need it)
+    and summed in integers over the common denominator ``den`` (the same exact values as summing
+    Fractions): with ``X = x·den``, ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
+    n = len(xs)
+    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    yi = [f.numerator * (den // f.denominator) for f in ys]
+    sx, sy = sum(xi), sum(yi)
+    cross = sum(a * b for a, b in zip(xi, yi, strict=True))
+    mean_den, sum_den = n * den, n * den * den
+    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(n * sum(a * a for a in xi) - sx * sx, sum_den),
+            Fraction(n * sum(b * b for b in yi) - sy * sy, sum_den), Fraction(n * cross - sx * sy, sum_den))
+
+
 class Regression(Generator):
     """Ordinary least squares: slope, intercept and correlation of y on x.
 
@@ -294,12 +312,8 @@ class Regression(Generator):
 
     @staticmethod
     def _sums(x: Sequence[float], y: Sequence[float]) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction]:
-        xs, ys = [_q(v) for v in x], [_q(v) for v in y]
-        mx, my = _mean(xs), _mean(ys)
-        sxx = sum(((a - mx) ** 2 for a in xs), Fraction(0))
-        syy = sum(((b - my) ** 2 for b in ys), Fraction(0))
-        sxy = sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0))
-        return mx, my, sxx, syy, sxy
+        """(x̄, ȳ, Σ(x−x̄)², Σ(y−ȳ)², Σ(x−x̄)(y−ȳ)), exact."""
+        return _regression_sums(tuple(x), tuple(y))
 
     def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
         mx, my, sxx, syy, sxy = self._sums(x, y)
