@@ -194,7 +194,8 @@ def _math(tex_src: str) -> str:
     inner = tex_src[2:-2]
     if tex_src.startswith("\\["):
         return _esc("\\[" + break_display(inner, DISPLAY_EM) + "\\]")
-    if not tex_src.startswith("\\(") or tex_width(inner) <= INLINE_EM:
+    # (no token is wider than 1.45 em per character of its source: a short formula fits unmeasured)
+    if not tex_src.startswith("\\(") or len(inner) * 1.45 <= INLINE_EM or tex_width(inner) <= INLINE_EM:
         return _esc(tex_src)
     pieces = split_inline(inner, INLINE_EM)
     if pieces:

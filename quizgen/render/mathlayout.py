@@ -176,11 +176,13 @@ def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
 
 def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
     toks, spans = [], []
-    for m in _TOKEN.finditer(src):
-        t = m.group()
+    pos = 0
+    for t in _TOKEN.findall(src):  # every character is in some token, so they tile ``src``
+        end = pos + len(t)
         if t[0] not in " \t\n\r\f\v":
             toks.append(t)
-            spans.append(m.span())
+            spans.append((pos, end))
+        pos = end
     return toks, spans
 
 
