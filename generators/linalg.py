@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong
+from quizgen.gentools import keep_wrong, memo
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import tex
@@ -744,6 +744,10 @@ PINV_SHAPES = ("3x2", "2x3")
 _PINV_SHAPE = {"3x2": (3, 2), "2x3": (2, 3)}
 
 
+_PINV: dict[str, Any] = {}
+"""Pseudoinverse._exact by params."""
+
+
 class Pseudoinverse(Generator):
     """The minimum-norm least-squares solution x = A⁺b, often for a rank-deficient A.
 
@@ -812,8 +816,13 @@ class Pseudoinverse(Generator):
                                  "1e-300…1e300: rescale the matrix or b")
 
     def _exact(self, p: Params) -> tuple[Mat, list[Fraction]]:
-        ap = pinv(fmat(p["matrix"]))
-        return ap, matvec(ap, [dec(x) for x in p["b"]])
+        """(A⁺, A⁺b), exact; computed once per params (validate, solve and render all need it)."""
+        def compute() -> tuple[Mat, list[Fraction]]:
+            ap = pinv(fmat(p["matrix"]))
+            return ap, matvec(ap, [dec(x) for x in p["b"]])
+
+        ap, x = memo(_PINV, repr((p["matrix"], p["b"])), compute)
+        return [row[:] for row in ap], x[:]
 
     def solve(self, p: Params) -> list[Answer]:
         _, x = self._exact(p)

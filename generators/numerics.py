@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong
+from quizgen.gentools import keep_wrong, memo
 from quizgen.model import SIG3, Answer, Distractor, Tolerance, sig_half_unit
 from quizgen.params import Param
 from quizgen.precision import exact
@@ -699,6 +699,10 @@ class Cancellation(Generator):
                      rtol=1e-9)
 
 
+_SUMS: dict[str, Any] = {}
+"""SumOrder._sums by params."""
+
+
 class SumOrder(Generator):
     """Floating-point addition is not associative: (a+b)+c versus a+(b+c) with b ≈ −a.
 
@@ -744,6 +748,12 @@ class SumOrder(Generator):
 
     @staticmethod
     def _sums(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+        """(a, b, c, a + b, b + c, (a + b) + c, a + (b + c)) rounded in the dtype, exact; computed once
+        per params (validate, solve, render and distractors all need them)."""
+        return memo(_SUMS, repr((p["dtype"], p["a"], p["b"], p["c"])), lambda: SumOrder._exact_sums(p))
+
+    @staticmethod
+    def _exact_sums(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         f = FMTS[p["dtype"]]
         fa, fb, fc = (round_to(Fraction(p[k]), f, k) for k in "abc")
         ab = round_to(fa + fb, f, "a + b")

@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import as_number
+from quizgen.gentools import as_number, memo
 from quizgen.gentools import exact_decimal as _dec
 from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.model import Answer, Distractor, Value, sig_half_unit
@@ -419,6 +419,10 @@ class NaturalGradient(Generator):
 
 
 # -- linear regression gradient -------------------------------------------------------------------
+_XTR: dict[str, Any] = {}
+"""LinregGradient._xtr by params."""
+
+
 class LinregGradient(Generator):
     """The gradient of the mean squared error of a linear model over a batch: (2/n)Xᵀ(Xw − y).
 
@@ -480,10 +484,15 @@ class LinregGradient(Generator):
                 for row, t in zip(p["X"], p["y"], strict=True)]
 
     def _grad(self, p: Params, scale: Fraction | None = None) -> list[Fraction]:
+        xtr = memo(_XTR, repr((p["X"], p["w"], p["y"])), lambda: self._xtr(p))
+        k = Fraction(2, len(p["X"])) if scale is None else scale
+        return [k * s for s in xtr]
+
+    def _xtr(self, p: Params) -> tuple[Fraction, ...]:
+        """Xᵀr, exact (every scaled gradient is a multiple of it; computed once per params)."""
         x, r = p["X"], self._residual(p)
         n, d = len(x), len(x[0])
-        k = Fraction(2, n) if scale is None else scale
-        return [k * sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d)]
+        return tuple(sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d))
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("∇w", [as_number(g) for g in self._grad(p)])]
