@@ -569,6 +569,10 @@ class MaxExactInteger(Generator):
         assert_equal(f"{dt}: N", n, first_bad - 1)
 
 
+_CANCEL: dict[str, Any] = {}
+"""Cancellation._parts by params."""
+
+
 class Cancellation(Generator):
     """Catastrophic cancellation in (1 + x) − 1 and exp(x) − 1, versus the exact value.
 
@@ -594,7 +598,12 @@ class Cancellation(Generator):
 
     @staticmethod
     def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction, Any]:
-        """fl(x), the rounded 1+x or e^x, the computed result, and the true value (mpmath)."""
+        """fl(x), the rounded 1+x or e^x, the computed result, and the true value (mpmath); once per
+        params (solve, render and distractors all ask)."""
+        return memo(_CANCEL, repr((p["dtype"], p["op"], p["x"])), lambda: Cancellation._exact_parts(p))
+
+    @staticmethod
+    def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction, Any]:
         import mpmath
 
         f = FMTS[p["dtype"]]
@@ -889,6 +898,10 @@ class ExpOverflow(Generator):
         assert_close(f"first x with exp(x) = inf in {dt}", guess, float(grid[int(np.argmax(inf))]), rtol=1e-4)
 
 
+_LSE: dict[str, Any] = {}
+"""LogSumExp._lse by x."""
+
+
 class LogSumExp(Generator):
     """log Σ exp(xᵢ) computed stably by subtracting the maximum.
 
@@ -923,6 +936,10 @@ class LogSumExp(Generator):
 
     @staticmethod
     def _lse(x: list[float]) -> float:
+        return memo(_LSE, repr(x), lambda: LogSumExp._exact_lse(x))
+
+    @staticmethod
+    def _exact_lse(x: list[float]) -> float:
         import mpmath
 
         m = max(x)

@@ -19,6 +19,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
+from quizgen.gentools import memo
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -1118,6 +1119,10 @@ class SoftmaxTemperature(Generator):
         assert_close("torch.softmax (float64)", answers[0].value, float(probs[i]), rtol=1e-9, atol=1e-300)
 
 
+_PRICE: dict[str, Any] = {}
+"""PriceEquation._parts by params."""
+
+
 class PriceEquation(Generator):
     """Response to selection by the Price equation: Δz̄ = Cov(w, z)/w̄.
 
@@ -1162,7 +1167,11 @@ class PriceEquation(Generator):
 
     @staticmethod
     def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        """(w̄, z̄, population Cov(w, z))."""
+        """(w̄, z̄, population Cov(w, z)), once per params (validate, solve, render and distractors ask)."""
+        return memo(_PRICE, repr((p["z"], p["w"])), lambda: PriceEquation._exact_parts(p))
+
+    @staticmethod
+    def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         zs, ws = [_q(v) for v in p["z"]], [_q(v) for v in p["w"]]
         wbar, zbar = _mean(ws), _mean(zs)
         cov = _mean([(a - wbar) * (b - zbar) for a, b in zip(ws, zs, strict=True)])
