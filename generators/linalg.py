@@ -98,7 +98,31 @@ def _exp(x: Fraction) -> float:
 
 
 def rank(a: Mat) -> int:
-    return len(rref(a)[1])
+    """The exact rank: fraction-free elimination on the rows scaled to integers (the same number as
+    ``len(rref(a)[1])``, without Fraction arithmetic)."""
+    m = []
+    for row in a:
+        d = math.lcm(*(x.denominator for x in row))
+        m.append([x.numerator * (d // x.denominator) for x in row])
+    rows, cols = len(m), len(m[0])
+    r = 0
+    for c in range(cols):
+        piv = next((i for i in range(r, rows) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        top = m[r]
+        lead = top[c]
+        for i in range(r + 1, rows):
+            f = m[i][c]
+            if f:
+                new = [x * lead - y * f for x, y in zip(m[i], top, strict=True)]
+                g = math.gcd(*new)
+                m[i] = [x // g for x in new] if g > 1 else new
+        r += 1
+        if r == rows:
+            break
+    return r
 
 
 def inverse(a: Mat) -> Mat:
