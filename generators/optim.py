@@ -46,11 +46,22 @@ def _vec(xs: Sequence[float | Fraction], sig: int = 4) -> str:
 
 
 # -- Adam -----------------------------------------------------------------------------------------
+_ADAM: dict[str, Any] = {}
+
+
 def _adam(p: Params, *, bias_correction: bool = True,
           decoupled: bool | None = None) -> tuple[Decimal, list[dict[str, Decimal]]]:
     """Δθ after the steps (to 40 digits) and a per-step trace; the increments are summed
-    separately from θ so that a small Δθ keeps its digits."""
+    separately from θ so that a small Δθ keeps its digits. Once per params and options (draw,
+    solve, render and distractors all ask); the caller gets its own trace."""
     dec = p["decoupled"] if decoupled is None else decoupled
+    key = repr((p["theta0"], p["lr"], p["beta1"], p["beta2"], p["eps"], p["weight_decay"], p["grads"], dec,
+                bias_correction))
+    delta, trace = memo(_ADAM, key, lambda: _adam_steps(p, bias_correction, dec))
+    return delta, [dict(step) for step in trace]
+
+
+def _adam_steps(p: Params, bias_correction: bool, dec: bool) -> tuple[Decimal, list[dict[str, Decimal]]]:
     with localcontext() as ctx:
         ctx.prec = 40
         theta0 = Decimal(p["theta0"])

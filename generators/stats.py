@@ -373,6 +373,10 @@ class Regression(Generator):
         assert_close("linregress r", r, float(res.rvalue), rtol=1e-9, atol=1e-12)
 
 
+_POSTERIOR: dict[str, Any] = {}
+"""GaussianUpdate._posterior by params."""
+
+
 class GaussianUpdate(Generator):
     """Posterior of a Gaussian mean with known noise: precisions add.
 
@@ -414,7 +418,12 @@ class GaussianUpdate(Generator):
 
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        """(prior precision, data precision, posterior mean), exact."""
+        """(prior precision, data precision, posterior mean), exact; once per params."""
+        return memo(_POSTERIOR, repr((p["xs"], p["sigma0"], p["sigma_noise"], p["mu0"])),
+                    lambda: GaussianUpdate._exact_posterior(p))
+
+    @staticmethod
+    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         xs = [_q(v) for v in p["xs"]]
         prior_prec = 1 / _q(p["sigma0"]) ** 2
         data_prec = len(xs) / _q(p["sigma_noise"]) ** 2
