@@ -19,6 +19,7 @@ export; usable by any HTML output. Example::
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
@@ -39,8 +40,13 @@ _FUNCS = frozenset({"\\log", "\\ln", "\\exp", "\\det", "\\max", "\\min", "\\sin"
                     "\\lim", "\\sup", "\\inf", "\\Pr", "\\dim", "\\ker", "\\tanh", "\\sinh", "\\cosh", "\\deg"})
 
 
+_SOLID = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\S", re.S)
+"""The tokens of :data:`_TOKEN` that are not whitespace runs: a token never starts with whitespace
+(``\\ `` starts with the backslash), so skipping whitespace finds the same ones."""
+
+
 def _tokens(src: str) -> list[str]:
-    return [t for t in _TOKEN.findall(src) if not t.isspace()]
+    return _SOLID.findall(src)
 
 
 def _group(toks: list[str], i: int) -> tuple[list[str], int]:
@@ -146,9 +152,7 @@ class _Ranges:
     """Widths of top-level token ranges in O(1), from prefix sums."""
 
     def __init__(self, toks: list[str], display: bool) -> None:
-        self.prefix = [0.0]
-        for x in _widths(toks, display):
-            self.prefix.append(self.prefix[-1] + x)
+        self.prefix = list(itertools.accumulate(_widths(toks, display), initial=0.0))
 
     def __call__(self, a: int, b: int) -> float:
         return self.prefix[b] - self.prefix[a]
