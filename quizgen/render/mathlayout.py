@@ -195,44 +195,47 @@ def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
     return src[spans[a][0]:spans[b - 1][1]].strip()
 
 
-def _top_relations(toks: list[str], a: int, b: int) -> list[int]:
-    out, depth = [], 0
-    for k in range(a, b):
-        t = toks[k]
-        if t in ("{", "\\left", "\\begin"):
-            depth += 1
-        elif t in ("}", "\\right", "\\end"):
-            depth -= 1
-        elif depth == 0 and t in RELATIONS and k > a:
-            out.append(k)
-    return out
-
-
-def _equations(toks: list[str]) -> list[tuple[int, int]]:
-    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
-    and start another); one range when the formula is a single equation."""
-    commas, depth = [], 0
+def _top_level(toks: list[str]) -> tuple[list[int], list[int]]:
+    """The relations and the commas at depth 0 of the whole formula. Every range that
+    :func:`_equations` and :func:`_rows` look at starts at depth 0 (at 0 or after such a comma),
+    so its top-level relations are the ones of these inside it (:func:`_within`): no range is
+    rescanned."""
+    rels, commas, depth = [], [], 0
     for k, t in enumerate(toks):
         if t in ("{", "\\left", "\\begin"):
             depth += 1
         elif t in ("}", "\\right", "\\end"):
             depth -= 1
-        elif depth == 0 and t == ",":
-            commas.append(k)
+        elif depth == 0:
+            if t in RELATIONS:
+                rels.append(k)
+            elif t == ",":
+                commas.append(k)
+    return rels, commas
+
+
+def _within(rels: list[int], a: int, b: int) -> list[int]:
+    return [k for k in rels if a < k < b]
+
+
+def _equations(toks: list[str], rels: list[int], commas: list[int]) -> list[tuple[int, int]]:
+    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
+    and start another); one range when the formula is a single equation. ``rels``, ``commas``:
+    from :func:`_top_level`."""
     out, start = [], 0
     for c in commas:
-        if _top_relations(toks, start, c) and _top_relations(toks, c + 1, len(toks)):
+        if _within(rels, start, c) and _within(rels, c + 1, len(toks)):
             out.append((start, c + 1))
             start = c + 1
     out.append((start, len(toks)))
-    return [r for r in out if _top_relations(toks, *r)] if len(out) > 1 and all(
-        _top_relations(toks, *r) for r in out) else [(0, len(toks))]
+    return [r for r in out if _within(rels, *r)] if len(out) > 1 and all(
+        _within(rels, *r) for r in out) else [(0, len(toks))]
 
 
 def _rows(src: str, toks: list[str], spans: list[tuple[int, int]], width: _Ranges, a0: int, b0: int,
-          max_em: float) -> list[str] | None:
+          max_em: float, rels: list[int]) -> list[str] | None:
     """Aligned rows (with ``&``) for the equation in tokens a0..b0, or None if it has no relation."""
-    cuts = _top_relations(toks, a0, b0)
+    cuts = _within(rels, a0, b0)
     if not cuts or cuts[-1] == b0 - 1:
         return None
     bounds = [a0, *cuts, b0]
@@ -276,8 +279,9 @@ def break_display(src: str, max_em: float) -> str:
     if width(0, len(toks)) <= max_em:
         return src
     body: list[str] = []
-    for a, b in _equations(toks):
-        rows = _rows(src, toks, spans, width, a, b, max_em)
+    rels, commas = _top_level(toks)
+    for a, b in _equations(toks, rels, commas):
+        rows = _rows(src, toks, spans, width, a, b, max_em, rels)
         if rows is None:
             return src
         body += rows
