@@ -6,6 +6,7 @@ order, overflow, logsumexp, and the stability of simple ODE steppers. Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,19 +36,19 @@ class Fmt:
     emin: int
     emax: int
 
-    @property
+    @functools.cached_property  # (a Fraction power per call; round_to asks every time)
     def max_finite(self) -> Fraction:
         return (2 - Fraction(1, 2 ** (self.p - 1))) * Fraction(2) ** self.emax
 
-    @property
+    @functools.cached_property
     def min_normal(self) -> Fraction:
         return Fraction(2) ** self.emin
 
-    @property
+    @functools.cached_property
     def min_subnormal(self) -> Fraction:
         return Fraction(2) ** (self.emin - self.p + 1)
 
-    @property
+    @functools.cached_property
     def eps(self) -> Fraction:
         """Machine epsilon: the spacing just above 1."""
         return Fraction(2) ** (1 - self.p)
