@@ -320,7 +320,10 @@ def mistakes_html(p: Problem) -> str:
     return '<div class="qz-mh">Common mistakes</div><ul>' + "".join(items) + "</ul>"
 
 
+@functools.lru_cache(maxsize=4096)
 def _inline(md: str) -> str:
+    """One short Markdown text (a mistake's reason) as inline HTML; cached, since most reasons are
+    the same sentence on every problem of a generator."""
     out = rich_html(md)
     return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
 
