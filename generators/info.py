@@ -15,6 +15,7 @@ from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import exact_decimal as _exact
+from quizgen.gentools import memo
 from quizgen.model import Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -106,8 +107,16 @@ def _prob_param(name: str, help_: str, len_lo: int, len_hi: int) -> Param:
     return Param(name, "floats", help_, lo=0, hi=1, min=0, max=1, len_lo=len_lo, len_hi=len_hi, min_len=2)
 
 
+_NORMALIZED: dict[str, Any] = {}
+_MMD2: dict[str, Any] = {}
+
+
 def _normalized(name: str, p: Sequence[int | float]) -> list[Fraction]:
     """``p`` as exact fractions scaled to sum to exactly 1, or ParamError if it is not a distribution."""
+    return list(memo(_NORMALIZED, repr((name, p)), lambda: tuple(_normalize(name, p))))
+
+
+def _normalize(name: str, p: Sequence[int | float]) -> list[Fraction]:
     total = sum((_exact(x) for x in p), Fraction(0))
     if abs(total - 1) > Fraction(1, 10**6):
         raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {float(total):.10g}); "
@@ -258,6 +267,10 @@ class KlGaussian(Generator):
 
 # -- KL between categoricals -------------------------------------------------------------------------
 
+_KL: dict[str, Any] = {}
+"""KlCategorical._kl by params."""
+
+
 class KlCategorical(Generator):
     """KL(p‖q) between two categorical distributions, in nats.
 
@@ -308,6 +321,10 @@ class KlCategorical(Generator):
 
     @staticmethod
     def _kl(p: Params, reverse: bool = False) -> float:
+        return memo(_KL, repr((p["p"], p["q"], reverse)), lambda: KlCategorical._kl_sum(p, reverse))
+
+    @staticmethod
+    def _kl_sum(p: Params, reverse: bool) -> float:
         a, b = _normalized("p", p["p"]), _normalized("q", p["q"])
         if reverse:
             a, b = b, a
@@ -596,12 +613,20 @@ def _rbf(a: float, b: float, h: float, two: float = 2.0) -> float:
 
 
 def _mmd2(x: Sequence[float], y: Sequence[float], h: float, two: float = 2.0) -> list[float]:
-    """[biased V-statistic, unbiased U-statistic] of MMD², by double loops."""
+    """[biased V-statistic, unbiased U-statistic] of MMD², by double loops (once per arguments:
+    draw, validate, solve, render and distractors all ask)."""
+    return list(memo(_MMD2, repr((x, y, h, two)), lambda: tuple(_mmd2_sums(x, y, h, two))))
+
+
+def _mmd2_sums(x: Sequence[float], y: Sequence[float], h: float, two: float) -> list[float]:
     m, n = len(x), len(y)
-    kxx_all = math.fsum(_rbf(a, b, h, two) for a in x for b in x)
-    kyy_all = math.fsum(_rbf(a, b, h, two) for a in y for b in y)
-    kxx_off = math.fsum(_rbf(x[i], x[j], h, two) for i in range(m) for j in range(m) if i != j)
-    kyy_off = math.fsum(_rbf(y[i], y[j], h, two) for i in range(n) for j in range(n) if i != j)
+    # Each kernel matrix once; fsum is exactly rounded, so the off-diagonal sums may reuse its entries.
+    kx = [[_rbf(a, b, h, two) for b in x] for a in x]
+    ky = [[_rbf(a, b, h, two) for b in y] for a in y]
+    kxx_all = math.fsum(v for row in kx for v in row)
+    kyy_all = math.fsum(v for row in ky for v in row)
+    kxx_off = math.fsum(kx[i][j] for i in range(m) for j in range(m) if i != j)
+    kyy_off = math.fsum(ky[i][j] for i in range(n) for j in range(n) if i != j)
     kxy = math.fsum(_rbf(a, b, h, two) for a in x for b in y)
     biased = kxx_all / m**2 + kyy_all / n**2 - 2 * kxy / (m * n)
     unbiased = kxx_off / (m * (m - 1)) + kyy_off / (n * (n - 1)) - 2 * kxy / (m * n)

@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong
+from quizgen.gentools import keep_wrong, memo
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import tex
@@ -98,7 +98,31 @@ def _exp(x: Fraction) -> float:
 
 
 def rank(a: Mat) -> int:
-    return len(rref(a)[1])
+    """The exact rank: fraction-free elimination on the rows scaled to integers (the same number as
+    ``len(rref(a)[1])``, without Fraction arithmetic)."""
+    m = []
+    for row in a:
+        d = math.lcm(*(x.denominator for x in row))
+        m.append([x.numerator * (d // x.denominator) for x in row])
+    rows, cols = len(m), len(m[0])
+    r = 0
+    for c in range(cols):
+        piv = next((i for i in range(r, rows) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        top = m[r]
+        lead = top[c]
+        for i in range(r + 1, rows):
+            f = m[i][c]
+            if f:
+                new = [x * lead - y * f for x, y in zip(m[i], top, strict=True)]
+                g = math.gcd(*new)
+                m[i] = [x // g for x in new] if g > 1 else new
+        r += 1
+        if r == rows:
+            break
+    return r
 
 
 def inverse(a: Mat) -> Mat:
@@ -747,6 +771,10 @@ PINV_SHAPES = ("3x2", "2x3")
 _PINV_SHAPE = {"3x2": (3, 2), "2x3": (2, 3)}
 
 
+_PINV: dict[str, Any] = {}
+"""Pseudoinverse._exact by params."""
+
+
 class Pseudoinverse(Generator):
     """The minimum-norm least-squares solution x = A⁺b, often for a rank-deficient A.
 
@@ -815,8 +843,13 @@ class Pseudoinverse(Generator):
                                  "1e-300…1e300: rescale the matrix or b")
 
     def _exact(self, p: Params) -> tuple[Mat, list[Fraction]]:
-        ap = pinv(fmat(p["matrix"]))
-        return ap, matvec(ap, [dec(x) for x in p["b"]])
+        """(A⁺, A⁺b), exact; computed once per params (validate, solve and render all need it)."""
+        def compute() -> tuple[Mat, list[Fraction]]:
+            ap = pinv(fmat(p["matrix"]))
+            return ap, matvec(ap, [dec(x) for x in p["b"]])
+
+        ap, x = memo(_PINV, repr((p["matrix"], p["b"])), compute)
+        return [row[:] for row in ap], x[:]
 
     def solve(self, p: Params) -> list[Answer]:
         _, x = self._exact(p)

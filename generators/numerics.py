@@ -6,6 +6,7 @@ order, overflow, logsumexp, and the stability of simple ODE steppers. Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong
+from quizgen.gentools import keep_wrong, memo
 from quizgen.model import SIG3, Answer, Distractor, Tolerance, sig_half_unit
 from quizgen.params import Param
 from quizgen.precision import exact
@@ -35,19 +36,19 @@ class Fmt:
     emin: int
     emax: int
 
-    @property
+    @functools.cached_property  # (a Fraction power per call; round_to asks every time)
     def max_finite(self) -> Fraction:
         return (2 - Fraction(1, 2 ** (self.p - 1))) * Fraction(2) ** self.emax
 
-    @property
+    @functools.cached_property
     def min_normal(self) -> Fraction:
         return Fraction(2) ** self.emin
 
-    @property
+    @functools.cached_property
     def min_subnormal(self) -> Fraction:
         return Fraction(2) ** (self.emin - self.p + 1)
 
-    @property
+    @functools.cached_property
     def eps(self) -> Fraction:
         """Machine epsilon: the spacing just above 1."""
         return Fraction(2) ** (1 - self.p)
@@ -569,6 +570,10 @@ class MaxExactInteger(Generator):
         assert_equal(f"{dt}: N", n, first_bad - 1)
 
 
+_CANCEL: dict[str, Any] = {}
+"""Cancellation._parts by params."""
+
+
 class Cancellation(Generator):
     """Catastrophic cancellation in (1 + x) − 1 and exp(x) − 1, versus the exact value.
 
@@ -594,7 +599,12 @@ class Cancellation(Generator):
 
     @staticmethod
     def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction, Any]:
-        """fl(x), the rounded 1+x or e^x, the computed result, and the true value (mpmath)."""
+        """fl(x), the rounded 1+x or e^x, the computed result, and the true value (mpmath); once per
+        params (solve, render and distractors all ask)."""
+        return memo(_CANCEL, repr((p["dtype"], p["op"], p["x"])), lambda: Cancellation._exact_parts(p))
+
+    @staticmethod
+    def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction, Any]:
         import mpmath
 
         f = FMTS[p["dtype"]]
@@ -699,6 +709,10 @@ class Cancellation(Generator):
                      rtol=1e-9)
 
 
+_SUMS: dict[str, Any] = {}
+"""SumOrder._sums by params."""
+
+
 class SumOrder(Generator):
     """Floating-point addition is not associative: (a+b)+c versus a+(b+c) with b ≈ −a.
 
@@ -744,6 +758,12 @@ class SumOrder(Generator):
 
     @staticmethod
     def _sums(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+        """(a, b, c, a + b, b + c, (a + b) + c, a + (b + c)) rounded in the dtype, exact; computed once
+        per params (validate, solve, render and distractors all need them)."""
+        return memo(_SUMS, repr((p["dtype"], p["a"], p["b"], p["c"])), lambda: SumOrder._exact_sums(p))
+
+    @staticmethod
+    def _exact_sums(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         f = FMTS[p["dtype"]]
         fa, fb, fc = (round_to(Fraction(p[k]), f, k) for k in "abc")
         ab = round_to(fa + fb, f, "a + b")
@@ -879,6 +899,10 @@ class ExpOverflow(Generator):
         assert_close(f"first x with exp(x) = inf in {dt}", guess, float(grid[int(np.argmax(inf))]), rtol=1e-4)
 
 
+_LSE: dict[str, Any] = {}
+"""LogSumExp._lse by x."""
+
+
 class LogSumExp(Generator):
     """log Σ exp(xᵢ) computed stably by subtracting the maximum.
 
@@ -913,6 +937,10 @@ class LogSumExp(Generator):
 
     @staticmethod
     def _lse(x: list[float]) -> float:
+        return memo(_LSE, repr(x), lambda: LogSumExp._exact_lse(x))
+
+    @staticmethod
+    def _exact_lse(x: list[float]) -> float:
         import mpmath
 
         m = max(x)

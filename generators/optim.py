@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import as_number
+from quizgen.gentools import as_number, memo
 from quizgen.gentools import exact_decimal as _dec
 from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.model import Answer, Distractor, Value, sig_half_unit
@@ -46,11 +46,22 @@ def _vec(xs: Sequence[float | Fraction], sig: int = 4) -> str:
 
 
 # -- Adam -----------------------------------------------------------------------------------------
+_ADAM: dict[str, Any] = {}
+
+
 def _adam(p: Params, *, bias_correction: bool = True,
           decoupled: bool | None = None) -> tuple[Decimal, list[dict[str, Decimal]]]:
     """Δθ after the steps (to 40 digits) and a per-step trace; the increments are summed
-    separately from θ so that a small Δθ keeps its digits."""
+    separately from θ so that a small Δθ keeps its digits. Once per params and options (draw,
+    solve, render and distractors all ask); the caller gets its own trace."""
     dec = p["decoupled"] if decoupled is None else decoupled
+    key = repr((p["theta0"], p["lr"], p["beta1"], p["beta2"], p["eps"], p["weight_decay"], p["grads"], dec,
+                bias_correction))
+    delta, trace = memo(_ADAM, key, lambda: _adam_steps(p, bias_correction, dec))
+    return delta, [dict(step) for step in trace]
+
+
+def _adam_steps(p: Params, bias_correction: bool, dec: bool) -> tuple[Decimal, list[dict[str, Decimal]]]:
     with localcontext() as ctx:
         ctx.prec = 40
         theta0 = Decimal(p["theta0"])
@@ -419,6 +430,10 @@ class NaturalGradient(Generator):
 
 
 # -- linear regression gradient -------------------------------------------------------------------
+_XTR: dict[str, Any] = {}
+"""LinregGradient._xtr by params."""
+
+
 class LinregGradient(Generator):
     """The gradient of the mean squared error of a linear model over a batch: (2/n)Xᵀ(Xw − y).
 
@@ -480,10 +495,15 @@ class LinregGradient(Generator):
                 for row, t in zip(p["X"], p["y"], strict=True)]
 
     def _grad(self, p: Params, scale: Fraction | None = None) -> list[Fraction]:
+        xtr = memo(_XTR, repr((p["X"], p["w"], p["y"])), lambda: self._xtr(p))
+        k = Fraction(2, len(p["X"])) if scale is None else scale
+        return [k * s for s in xtr]
+
+    def _xtr(self, p: Params) -> tuple[Fraction, ...]:
+        """Xᵀr, exact (every scaled gradient is a multiple of it; computed once per params)."""
         x, r = p["X"], self._residual(p)
         n, d = len(x), len(x[0])
-        k = Fraction(2, n) if scale is None else scale
-        return [k * sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d)]
+        return tuple(sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d))
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("∇w", [as_number(g) for g in self._grad(p)])]

@@ -20,6 +20,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
+from quizgen.gentools import memo
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.precision import factor
@@ -157,6 +158,10 @@ class McSampleSize(Generator):
             assert_close("SD of simulated estimates vs ε/z", eps / z, sd, rtol=0.1)
 
 
+_HUTCH: dict[str, Any] = {}
+"""HutchinsonVariance._sums by matrix."""
+
+
 class HutchinsonVariance(Generator):
     """Variance of Hutchinson's trace estimator with Rademacher or Gaussian probes.
 
@@ -202,7 +207,11 @@ class HutchinsonVariance(Generator):
 
     @staticmethod
     def _sums(p: Params) -> tuple[Fraction, Fraction]:
-        """(‖A‖_F², Σ A_ii²)."""
+        """(‖A‖_F², Σ A_ii²), once per matrix (validate, solve, render and distractors all ask)."""
+        return memo(_HUTCH, repr(p["matrix"]), lambda: HutchinsonVariance._exact_sums(p))
+
+    @staticmethod
+    def _exact_sums(p: Params) -> tuple[Fraction, Fraction]:
         a = [[_q(v) for v in row] for row in p["matrix"]]
         fro = sum((v * v for row in a for v in row), Fraction(0))
         diag = sum((a[i][i] ** 2 for i in range(len(a))), Fraction(0))

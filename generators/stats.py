@@ -6,6 +6,7 @@ equation and maximum likelihood. Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -18,6 +19,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
+from quizgen.gentools import memo
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -235,6 +237,24 @@ class SamplesNeeded(Generator):
         assert_close("SE(n)/SE(answer)", se(p["n"]) / se(float(answers[0].value)), p["factor"], rtol=1e-9)
 
 
+@functools.lru_cache(maxsize=256)
+def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`Regression._sums`, cached (draw, validate, solve, render and distractors all need it)
+    and summed in integers over the common denominator ``den`` (the same exact values as summing
+    Fractions): with ``X = x·den``, ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
+    n = len(xs)
+    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    yi = [f.numerator * (den // f.denominator) for f in ys]
+    sx, sy = sum(xi), sum(yi)
+    cross = sum(a * b for a, b in zip(xi, yi, strict=True))
+    mean_den, sum_den = n * den, n * den * den
+    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(n * sum(a * a for a in xi) - sx * sx, sum_den),
+            Fraction(n * sum(b * b for b in yi) - sy * sy, sum_den), Fraction(n * cross - sx * sy, sum_den))
+
+
 class Regression(Generator):
     """Ordinary least squares: slope, intercept and correlation of y on x.
 
@@ -293,12 +313,8 @@ class Regression(Generator):
 
     @staticmethod
     def _sums(x: Sequence[float], y: Sequence[float]) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction]:
-        xs, ys = [_q(v) for v in x], [_q(v) for v in y]
-        mx, my = _mean(xs), _mean(ys)
-        sxx = sum(((a - mx) ** 2 for a in xs), Fraction(0))
-        syy = sum(((b - my) ** 2 for b in ys), Fraction(0))
-        sxy = sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0))
-        return mx, my, sxx, syy, sxy
+        """(x̄, ȳ, Σ(x−x̄)², Σ(y−ȳ)², Σ(x−x̄)(y−ȳ)), exact."""
+        return _regression_sums(tuple(x), tuple(y))
 
     def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
         mx, my, sxx, syy, sxy = self._sums(x, y)
@@ -357,6 +373,10 @@ class Regression(Generator):
         assert_close("linregress r", r, float(res.rvalue), rtol=1e-9, atol=1e-12)
 
 
+_POSTERIOR: dict[str, Any] = {}
+"""GaussianUpdate._posterior by params."""
+
+
 class GaussianUpdate(Generator):
     """Posterior of a Gaussian mean with known noise: precisions add.
 
@@ -398,7 +418,12 @@ class GaussianUpdate(Generator):
 
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        """(prior precision, data precision, posterior mean), exact."""
+        """(prior precision, data precision, posterior mean), exact; once per params."""
+        return memo(_POSTERIOR, repr((p["xs"], p["sigma0"], p["sigma_noise"], p["mu0"])),
+                    lambda: GaussianUpdate._exact_posterior(p))
+
+    @staticmethod
+    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         xs = [_q(v) for v in p["xs"]]
         prior_prec = 1 / _q(p["sigma0"]) ** 2
         data_prec = len(xs) / _q(p["sigma_noise"]) ** 2
@@ -590,6 +615,32 @@ class BetaBernoulli(Generator):
         assert_close("argmax of the log likelihood", mle, mle_num, rtol=0, atol=1e-6)
 
 
+@functools.lru_cache(maxsize=256)
+def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
+    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
+    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
+    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
+    (unpaired)."""
+    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
+    n = len(xs)
+    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    yi = [f.numerator * (den // f.denominator) for f in ys]
+    di = [a - b for a, b in zip(xi, yi, strict=True)]
+
+    def s_q(v: list[int]) -> tuple[int, int]:
+        s = sum(v)
+        return s, n * sum(a * a for a in v) - s * s
+
+    (sd, qd), (sx, qx), (sy, qy) = s_q(di), s_q(xi), s_q(yi)
+    mean_den, var_den = n * den, n * (n - 1) * den * den
+    return (Fraction((n - 1) * sd * sd, qd), Fraction((n - 1) * (sx - sy) ** 2, qx + qy),
+            Fraction(sd, mean_den), Fraction(qd, var_den), Fraction(sx, mean_den), Fraction(sy, mean_den),
+            Fraction(qx, var_den), Fraction(qy, var_den))
+
+
 class PairedVsUnpaired(Generator):
     """Paired vs unpaired t statistics on the same paired data.
 
@@ -658,17 +709,7 @@ class PairedVsUnpaired(Generator):
     @staticmethod
     def _exact(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         """(paired t², unpaired t², d̄, s_d², x̄, ȳ, s_x², s_y²), exact."""
-        xs, ys = [_q(v) for v in p["x"]], [_q(v) for v in p["y"]]
-        n = len(xs)
-
-        def var(v: list[Fraction]) -> Fraction:
-            m = _mean(v)
-            return sum(((a - m) ** 2 for a in v), Fraction(0)) / (n - 1)
-
-        d = [a - b for a, b in zip(xs, ys, strict=True)]
-        dbar, vd = _mean(d), var(d)
-        mx, my, vx, vy = _mean(xs), _mean(ys), var(xs), var(ys)
-        return dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy), dbar, vd, mx, my, vx, vy
+        return _paired_exact(tuple(p["x"]), tuple(p["y"]))
 
     def _stats(self, p: Params) -> tuple[float, float, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
         """(paired t, unpaired t, d̄, s_d², x̄, ȳ, s_x², s_y²): each t from its exact square, so no overflow."""
@@ -1087,6 +1128,10 @@ class SoftmaxTemperature(Generator):
         assert_close("torch.softmax (float64)", answers[0].value, float(probs[i]), rtol=1e-9, atol=1e-300)
 
 
+_PRICE: dict[str, Any] = {}
+"""PriceEquation._parts by params."""
+
+
 class PriceEquation(Generator):
     """Response to selection by the Price equation: Δz̄ = Cov(w, z)/w̄.
 
@@ -1131,7 +1176,11 @@ class PriceEquation(Generator):
 
     @staticmethod
     def _parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        """(w̄, z̄, population Cov(w, z))."""
+        """(w̄, z̄, population Cov(w, z)), once per params (validate, solve, render and distractors ask)."""
+        return memo(_PRICE, repr((p["z"], p["w"])), lambda: PriceEquation._exact_parts(p))
+
+    @staticmethod
+    def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         zs, ws = [_q(v) for v in p["z"]], [_q(v) for v in p["w"]]
         wbar, zbar = _mean(ws), _mean(zs)
         cov = _mean([(a - wbar) * (b - zbar) for a, b in zip(ws, zs, strict=True)])

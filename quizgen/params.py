@@ -164,6 +164,10 @@ class Param:
 
     def _element(self, name: str, x: Any, integer: bool) -> int | float:
         """One list/matrix entry, validated under its own name (``dims[3] must be …``)."""
+        try:
+            return self._number(x, integer, x)  # the same checks; the renamed copy only words the error
+        except ParamError:
+            pass
         return replace(self, name=name, kind="int" if integer else "float", len_lo=None, len_hi=None)._number(
             x, integer, x)
 

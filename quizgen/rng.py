@@ -29,9 +29,14 @@ SEED_BITS = 32
 """Seeds are 32-bit so that people can read and type them."""
 
 
+_SEED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+"""What ``json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)`` uses, built once
+(json.dumps builds an encoder per call when given options; derive_seed runs twice per problem)."""
+
+
 def derive_seed(*parts: object) -> int:
     """A 32-bit seed from the SHA-256 of ``parts`` (JSON-encoded, so ``1`` and ``"1"`` differ)."""
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode()
+    blob = _SEED_JSON.encode(parts).encode()
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") % (1 << SEED_BITS)
 
 

@@ -193,7 +193,8 @@ def _math(tex_src: str) -> str:
     inner = tex_src[2:-2]
     if tex_src.startswith("\\["):
         return _esc("\\[" + break_display(inner, DISPLAY_EM) + "\\]")
-    if not tex_src.startswith("\\(") or tex_width(inner) <= INLINE_EM:
+    # (no token is wider than 1.45 em per character of its source: a short formula fits unmeasured)
+    if not tex_src.startswith("\\(") or len(inner) * 1.45 <= INLINE_EM or tex_width(inner) <= INLINE_EM:
         return _esc(tex_src)
     pieces = split_inline(inner, INLINE_EM)
     if pieces:
@@ -318,7 +319,10 @@ def mistakes_html(p: Problem) -> str:
     return '<div class="qz-mh">Common mistakes</div><ul>' + "".join(items) + "</ul>"
 
 
+@functools.lru_cache(maxsize=4096)
 def _inline(md: str) -> str:
+    """One short Markdown text (a mistake's reason) as inline HTML; cached, since most reasons are
+    the same sentence on every problem of a generator."""
     out = rich_html(md)
     return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
 
@@ -546,6 +550,10 @@ def _stamped_note_class() -> Any:
 
         def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
             super().write_to_db(cursor, self.stamp, deck_id, id_gen)
+
+        def _check_invalid_html_tags_in_fields(self) -> None:
+            """Skipped: fields are escaped by construction and write_apkg ignores genanki's warnings
+            anyway; the check ran 10 regexes per note in the (serial) write."""
 
     return StampedNote
 

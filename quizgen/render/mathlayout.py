@@ -19,6 +19,7 @@ export; usable by any HTML output. Example::
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
@@ -39,8 +40,13 @@ _FUNCS = frozenset({"\\log", "\\ln", "\\exp", "\\det", "\\max", "\\min", "\\sin"
                     "\\lim", "\\sup", "\\inf", "\\Pr", "\\dim", "\\ker", "\\tanh", "\\sinh", "\\cosh", "\\deg"})
 
 
+_SOLID = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\S", re.S)
+"""The tokens of :data:`_TOKEN` that are not whitespace runs: a token never starts with whitespace
+(``\\ `` starts with the backslash), so skipping whitespace finds the same ones."""
+
+
 def _tokens(src: str) -> list[str]:
-    return [t for t in _TOKEN.findall(src) if not t.isspace()]
+    return _SOLID.findall(src)
 
 
 def _group(toks: list[str], i: int) -> tuple[list[str], int]:
@@ -146,9 +152,7 @@ class _Ranges:
     """Widths of top-level token ranges in O(1), from prefix sums."""
 
     def __init__(self, toks: list[str], display: bool) -> None:
-        self.prefix = [0.0]
-        for x in _widths(toks, display):
-            self.prefix.append(self.prefix[-1] + x)
+        self.prefix = list(itertools.accumulate(_widths(toks, display), initial=0.0))
 
     def __call__(self, a: int, b: int) -> float:
         return self.prefix[b] - self.prefix[a]
@@ -176,11 +180,13 @@ def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
 
 def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
     toks, spans = [], []
-    for m in _TOKEN.finditer(src):
-        t = m.group()
+    pos = 0
+    for t in _TOKEN.findall(src):  # every character is in some token, so they tile ``src``
+        end = pos + len(t)
         if t[0] not in " \t\n\r\f\v":
             toks.append(t)
-            spans.append(m.span())
+            spans.append((pos, end))
+        pos = end
     return toks, spans
 
 
@@ -189,44 +195,47 @@ def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
     return src[spans[a][0]:spans[b - 1][1]].strip()
 
 
-def _top_relations(toks: list[str], a: int, b: int) -> list[int]:
-    out, depth = [], 0
-    for k in range(a, b):
-        t = toks[k]
-        if t in ("{", "\\left", "\\begin"):
-            depth += 1
-        elif t in ("}", "\\right", "\\end"):
-            depth -= 1
-        elif depth == 0 and t in RELATIONS and k > a:
-            out.append(k)
-    return out
-
-
-def _equations(toks: list[str]) -> list[tuple[int, int]]:
-    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
-    and start another); one range when the formula is a single equation."""
-    commas, depth = [], 0
+def _top_level(toks: list[str]) -> tuple[list[int], list[int]]:
+    """The relations and the commas at depth 0 of the whole formula. Every range that
+    :func:`_equations` and :func:`_rows` look at starts at depth 0 (at 0 or after such a comma),
+    so its top-level relations are the ones of these inside it (:func:`_within`): no range is
+    rescanned."""
+    rels, commas, depth = [], [], 0
     for k, t in enumerate(toks):
         if t in ("{", "\\left", "\\begin"):
             depth += 1
         elif t in ("}", "\\right", "\\end"):
             depth -= 1
-        elif depth == 0 and t == ",":
-            commas.append(k)
+        elif depth == 0:
+            if t in RELATIONS:
+                rels.append(k)
+            elif t == ",":
+                commas.append(k)
+    return rels, commas
+
+
+def _within(rels: list[int], a: int, b: int) -> list[int]:
+    return [k for k in rels if a < k < b]
+
+
+def _equations(toks: list[str], rels: list[int], commas: list[int]) -> list[tuple[int, int]]:
+    """``a = b, c = d`` as two token ranges (cut after top-level commas that end one equation
+    and start another); one range when the formula is a single equation. ``rels``, ``commas``:
+    from :func:`_top_level`."""
     out, start = [], 0
     for c in commas:
-        if _top_relations(toks, start, c) and _top_relations(toks, c + 1, len(toks)):
+        if _within(rels, start, c) and _within(rels, c + 1, len(toks)):
             out.append((start, c + 1))
             start = c + 1
     out.append((start, len(toks)))
-    return [r for r in out if _top_relations(toks, *r)] if len(out) > 1 and all(
-        _top_relations(toks, *r) for r in out) else [(0, len(toks))]
+    return [r for r in out if _within(rels, *r)] if len(out) > 1 and all(
+        _within(rels, *r) for r in out) else [(0, len(toks))]
 
 
 def _rows(src: str, toks: list[str], spans: list[tuple[int, int]], width: _Ranges, a0: int, b0: int,
-          max_em: float) -> list[str] | None:
+          max_em: float, rels: list[int]) -> list[str] | None:
     """Aligned rows (with ``&``) for the equation in tokens a0..b0, or None if it has no relation."""
-    cuts = _top_relations(toks, a0, b0)
+    cuts = _within(rels, a0, b0)
     if not cuts or cuts[-1] == b0 - 1:
         return None
     bounds = [a0, *cuts, b0]
@@ -270,8 +279,9 @@ def break_display(src: str, max_em: float) -> str:
     if width(0, len(toks)) <= max_em:
         return src
     body: list[str] = []
-    for a, b in _equations(toks):
-        rows = _rows(src, toks, spans, width, a, b, max_em)
+    rels, commas = _top_level(toks)
+    for a, b in _equations(toks, rels, commas):
+        rows = _rows(src, toks, spans, width, a, b, max_em, rels)
         if rows is None:
             return src
         body += rows

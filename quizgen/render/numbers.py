@@ -41,7 +41,7 @@ def _use_sci(x: float) -> bool:
 
 def plain(x: Number | Fraction, sig: int = 4) -> str:
     """Plain text: exact ints below 1e15 with thousands separators, else ``sig`` figures."""
-    if isinstance(x, Fraction):
+    if type(x) is not float and type(x) is not int and isinstance(x, Fraction):  # (skips the ABC check)
         x = float(x)
     if isinstance(x, bool):
         return str(x).lower()
@@ -71,7 +71,7 @@ def typeable(x: Number, sig: int = 6) -> str:
 
 def tex(x: Number | Fraction, sig: int = 4) -> str:
     """LaTeX for use inside math: ``8\\,589\\,934\\,592``, ``5.88 \\times 10^{22}``, ``0.4431``."""
-    if isinstance(x, Fraction):
+    if type(x) is not float and type(x) is not int and isinstance(x, Fraction):  # (skips the ABC check)
         x = float(x)
     if isinstance(x, int) and abs(x) < 10**15:
         sign = "-" if x < 0 else ""

@@ -1,0 +1,110 @@
+"""The fast exact paths give the values of the plain computations they replaced (issue 16, speed):
+sums in integers over a common denominator, a fraction-free rank, cached helpers and the math
+tokenizer, each against the straightforward formula on random inputs."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from fractions import Fraction
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from quizgen.gentools import exact_decimal, memo
+from quizgen.registry import load_registry
+from quizgen.render import mathlayout
+
+REG = load_registry()
+
+
+def module_of(gen_id: str) -> ModuleType:
+    return sys.modules[type(REG.get(gen_id)).__module__]
+
+
+def mean(v: list[Fraction]) -> Fraction:
+    return sum(v, Fraction(0)) / len(v)
+
+
+def sample_var(v: list[Fraction]) -> Fraction:
+    m = mean(v)
+    return sum(((a - m) ** 2 for a in v), Fraction(0)) / (len(v) - 1)
+
+
+def draw_values(rng: random.Random, n: int) -> list[Any]:
+    kind = rng.choice(["score", "wide", "int"])
+    if kind == "score":
+        return [round(rng.random(), 2) for _ in range(n)]
+    if kind == "wide":
+        return [rng.uniform(-1, 1) * 10.0 ** rng.randint(-40, 40) for _ in range(n)]
+    return [rng.randint(-5, 5) for _ in range(n)]
+
+
+def test_paired_t_statistics_equal_the_fraction_formulas() -> None:
+    paired_exact = module_of("stats.paired_vs_unpaired")._paired_exact
+    rng = random.Random(16)
+    for _ in range(300):
+        n = rng.randint(2, 15)
+        x, y = draw_values(rng, n), draw_values(rng, n)
+        xs, ys = [exact_decimal(v) for v in x], [exact_decimal(v) for v in y]
+        d = [a - b for a, b in zip(xs, ys, strict=True)]
+        if len(set(d)) < 2:
+            continue
+        vx, vy = sample_var(xs), sample_var(ys)
+        expected = (mean(d) ** 2 * n / sample_var(d), (mean(xs) - mean(ys)) ** 2 * n / (vx + vy),
+                    mean(d), sample_var(d), mean(xs), mean(ys), vx, vy)
+        assert paired_exact(tuple(x), tuple(y)) == expected
+
+
+def test_regression_sums_equal_the_fraction_formulas() -> None:
+    regression_sums = module_of("stats.regression")._regression_sums
+    rng = random.Random(17)
+    for _ in range(300):
+        n = rng.randint(1, 12)
+        x, y = draw_values(rng, n), draw_values(rng, n)
+        xs, ys = [exact_decimal(v) for v in x], [exact_decimal(v) for v in y]
+        mx, my = mean(xs), mean(ys)
+        expected = (mx, my, sum(((a - mx) ** 2 for a in xs), Fraction(0)),
+                    sum(((b - my) ** 2 for b in ys), Fraction(0)),
+                    sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0)))
+        assert regression_sums(tuple(x), tuple(y)) == expected
+
+
+def test_rank_equals_the_pivots_of_rref() -> None:
+    linalg = module_of("linalg.condition_number")
+    rng = random.Random(18)
+    for _ in range(2000):
+        rows, cols = rng.randint(1, 6), rng.randint(1, 6)
+        a = [[rng.choice([0, 0, rng.randint(-9, 9), round(rng.uniform(-5, 5), 2)]) for _ in range(cols)]
+             for _ in range(rows)]
+        if rows > 1 and rng.random() < 0.4:  # a dependent row
+            k = rng.randint(-3, 3)
+            a[-1] = [k * u + v for u, v in zip(a[0], a[1], strict=True)]
+        m = linalg.fmat(a)
+        assert linalg.rank(m) == len(linalg.rref(m)[1]), a
+
+
+def test_memo_keys_tell_numbers_apart_and_keep_no_errors() -> None:
+    store: dict[str, Any] = {}
+    assert memo(store, repr([1]), lambda: "int") == "int"
+    assert memo(store, repr([1.0]), lambda: "float") == "float"
+    assert memo(store, repr([True]), lambda: "bool") == "bool"
+    assert memo(store, repr([1]), lambda: "again") == "int"
+
+    def fail() -> str:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        memo(store, "bad", fail)
+    assert "bad" not in store
+
+
+def test_math_tokens_are_the_non_whitespace_tokens() -> None:
+    pattern = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
+    pieces = list("ab Z09{}\\^_,.=+") + ["\u2009", "\xa0", "\x1c", "\t", "\n", "é", "×", "\\ ", "\\frac", "\\text"]
+    rng = random.Random(19)
+    for _ in range(5000):
+        src = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert mathlayout._tokens(src) == [t for t in pattern.findall(src) if not t.isspace()], repr(src)
