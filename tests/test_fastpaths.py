@@ -108,3 +108,16 @@ def test_math_tokens_are_the_non_whitespace_tokens() -> None:
     for _ in range(5000):
         src = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         assert mathlayout._tokens(src) == [t for t in pattern.findall(src) if not t.isspace()], repr(src)
+
+
+def test_pool_chunks_cover_every_task_in_order_big_first() -> None:
+    from quizgen.build import CHUNK, _chunks
+
+    for n_tasks, workers in ((10_000, 2), (401, 2), (5_000, 7), (63, 4)):
+        tasks = list(range(n_tasks))
+        chunks = _chunks(tasks, workers)
+        assert [t for c in chunks for t in c] == tasks
+        sizes = [len(c) for c in chunks]
+        assert sizes == sorted(sizes, reverse=True) or sizes[-1] < CHUNK  # only the tail may be short
+        assert all(s >= CHUNK for s in sizes[:-1])
+    assert len(_chunks(list(range(10_000)), 2)) < 10_000 // CHUNK // 3  # far fewer result messages
