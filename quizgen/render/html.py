@@ -7,6 +7,7 @@ Everything is HTML-escaped, math included: MathJax reads DOM text, so ``\\(a &lt
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -14,8 +15,10 @@ from collections.abc import Callable
 _MATH = re.compile(r"(\\\(.*?\\\)|\\\[.*?\\\])", re.S)
 
 
+@functools.lru_cache(maxsize=8192)
 def inline_html(text: str) -> str:
-    """One line of light Markdown to escaped HTML (no paragraph)."""
+    """One line of light Markdown to escaped HTML (no paragraph). Cached: the prose between
+    formulas repeats (10,000 Anki notes: 135,000 pieces, 3,600 different)."""
     t = html.escape(text, quote=False)
     if "`" not in t and "*" not in t:  # the common case; saves three regex passes per fragment
         return t
