@@ -19,6 +19,7 @@ export; usable by any HTML output. Example::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -148,11 +149,20 @@ def _width(toks: list[str], display: bool) -> float:
     return sum(_widths(toks, display))
 
 
+@functools.lru_cache(maxsize=64)
+def _measured(src: str, display: bool) -> tuple[list[str], list[float]]:
+    """The tokens of ``src`` and their widths (:func:`_widths`). Cached for the next call on the
+    same formula: a caller asks :func:`tex_width` first, then :func:`split_inline` or
+    :func:`break_display`. (The lists are shared: never changed.)"""
+    toks = _tokens(src)
+    return toks, _widths(toks, display)
+
+
 class _Ranges:
     """Widths of top-level token ranges in O(1), from prefix sums."""
 
-    def __init__(self, toks: list[str], display: bool) -> None:
-        self.prefix = list(itertools.accumulate(_widths(toks, display), initial=0.0))
+    def __init__(self, widths: list[float]) -> None:
+        self.prefix = list(itertools.accumulate(widths, initial=0.0))
 
     def __call__(self, a: int, b: int) -> float:
         return self.prefix[b] - self.prefix[a]
@@ -160,7 +170,7 @@ class _Ranges:
 
 def tex_width(src: str, display: bool = False) -> float:
     """Estimated rendered width of TeX ``src`` in em of the math font."""
-    return _width(_tokens(src), display)
+    return sum(_measured(src, display)[1])
 
 
 def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
@@ -178,16 +188,16 @@ def _split_top(toks: list[str], at: frozenset[str]) -> list[list[str]]:
     return [p for p in pieces if p]
 
 
-def _spans(src: str) -> tuple[list[str], list[tuple[int, int]]]:
-    toks, spans = [], []
+def _spans(src: str) -> list[tuple[int, int]]:
+    """Where each token of :func:`_tokens` lies in ``src``."""
+    spans = []
     pos = 0
     for t in _TOKEN.findall(src):  # every character is in some token, so they tile ``src``
         end = pos + len(t)
         if t[0] not in " \t\n\r\f\v":
-            toks.append(t)
             spans.append((pos, end))
         pos = end
-    return toks, spans
+    return spans
 
 
 def _slice(src: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
@@ -274,10 +284,11 @@ def break_display(src: str, max_em: float) -> str:
     block of rows per equation."""
     if len(src) * 1.45 <= max_em or re.search(r"\\begin|\\\\|&|\\tag", src):
         return src  # (no token is wider than 1.45 em per character of its source)
-    toks, spans = _spans(src)
-    width = _Ranges(toks, True)
+    toks, widths = _measured(src, True)
+    width = _Ranges(widths)
     if width(0, len(toks)) <= max_em:
         return src
+    spans = _spans(src)
     body: list[str] = []
     rels, commas = _top_level(toks)
     for a, b in _equations(toks, rels, commas):
@@ -326,10 +337,11 @@ _INLINE_CUTS = (RELATIONS, frozenset({","}), frozenset({"+", "-", "\\times", "\\
 def split_inline(src: str, max_em: float) -> list[str] | None:
     """Pieces of a long inline formula that each fit ``max_em`` (binary operators and relations keep
     their spacing with a trailing ``{}``); None if it fits already or cannot be cut small enough."""
-    if tex_width(src) <= max_em or re.search(r"\\begin|\\\\|&", src):
+    toks, widths = _measured(src, False)
+    if sum(widths) <= max_em or re.search(r"\\begin|\\\\|&", src):
         return None
-    toks, spans = _spans(src)
-    width = _Ranges(toks, False)
+    spans = _spans(src)
+    width = _Ranges(widths)
     pieces: list[tuple[int, int]] = [(0, len(toks))]
     for cuts in _INLINE_CUTS:
         nxt: list[tuple[int, int]] = []
