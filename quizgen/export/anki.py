@@ -470,15 +470,27 @@ def write_apkg(
     type_in = spec.type_in
 
     opts = [options_key(it.options) for it in spec.items]
+    model = _model(spec.type_in)
+    # Which templates make a card, as genanki's Note.cards decides (the model's "req" list).
+    reqs = [(ord_, any if how == "any" else all, fields_) for ord_, how, fields_ in model._req]
+    sort_index = model.sort_field_index
 
-    def render(b: Built) -> tuple[list[str], list[str], str, tuple[str, int, str], str]:
+    def cards_of(fields: list[str]) -> tuple[int, ...]:
+        return tuple(o for o, op, need in reqs if op(fields[i] for i in need))
+
+    def render(b: Built) -> tuple[str, str, list[str], tuple[int, ...], str, tuple[str, int, str], str]:
+        """A note as the collection stores it (fields joined, sort field, tags, card ords),
+        assembled in the worker that drew it."""
         p = b.problem
-        return (note_fields(b, type_in, built_on), note_tags(b), note_guid(spec.name, b, opts[b.item_index]),
-                (p.id, p.seed, opts[b.item_index]), p.area)
+        fields = note_fields(b, type_in, built_on)
+        tags = note_tags(b)
+        if any(" " in t for t in tags):
+            raise ValueError(f"tag with a space in {tags!r}")
+        return ("\x1f".join(fields), fields[sort_index], tags, cards_of(fields),
+                note_guid(spec.name, b, opts[b.item_index]), (p.id, p.seed, opts[b.item_index]), p.area)
 
     entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers)
 
-    model = _model(spec.type_in)
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
                           description=_deck_description(spec, seed))
     decks: dict[str, Any] = {}
@@ -486,10 +498,7 @@ def write_apkg(
     n_cards = 0
     guids: set[str] = set()
     drawn: set[tuple[str, int, str]] = set()
-    # Which templates make a card, as genanki's Note.cards decides (the model's "req" list).
-    reqs = [(ord_, any if how == "any" else all, fields_) for ord_, how, fields_ in model._req]
-    sort_index = model.sort_field_index
-    for fields, tags, guid, same, area in entries:
+    for flds, sfld, tags, cards, guid, same, area in entries:
         if progress is not None:
             progress(1)
         if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
@@ -503,13 +512,11 @@ def write_apkg(
             rows[name] = []
         stamp = ts
         old = previous.notes.get(guid)
-        if old is not None and old.mid == model.model_id and old.tags == tags and _same(old.fields, fields):
-            fields, stamp = old.fields, old.mod  # unchanged: keep Anki from touching the learner's note
-        if any(" " in t for t in tags):
-            raise ValueError(f"tag with a space in {tags!r}")
-        cards = tuple(o for o, op, need in reqs if op(fields[i] for i in need))
-        rows[name].append((guid, " " + " ".join(tags) + " ", "\x1f".join(fields), fields[sort_index],
-                           int(stamp), cards))
+        if (old is not None and old.mid == model.model_id and old.tags == tags
+                and _same(old.fields, flds.split("\x1f"))):
+            # unchanged: keep Anki from touching the learner's note
+            flds, sfld, cards, stamp = "\x1f".join(old.fields), old.fields[sort_index], cards_of(old.fields), old.mod
+        rows[name].append((guid, " " + " ".join(tags) + " ", flds, sfld, int(stamp), cards))
         n_cards += len(cards)
     model_json = _model_key(model)
     if previous.models.get(model.model_id, (None, 0))[0] == model_json:
