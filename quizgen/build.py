@@ -117,12 +117,14 @@ def build_rendered(
     variant_offset: int = 0,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[T]:
     """``render(entry)`` for every entry of ``spec``, in order, computed in the worker that drew
     the entry (rendering costs as much as drawing, and a small result is cheaper to send back than
     the problems). ``workers``: processes (default :func:`default_workers`); every problem depends
     only on its own seed, and results come back in order, so the result is the same however many
-    there are."""
+    there are. ``meanwhile()`` runs in this process once the workers have started (before any
+    entry when there are none): other work of the caller's that then overlaps the drawing."""
     global _JOB
     check_total(spec, count, variants)
     tasks = _tasks(spec, count, variants)
@@ -131,6 +133,8 @@ def build_rendered(
         n = 1
     out: list[T] = []
     if n == 1:
+        if meanwhile is not None:
+            meanwhile()
         for t in tasks:
             out.append(_one(spec, registry, seed, variant_offset, render, t))
             if progress is not None:
@@ -143,7 +147,10 @@ def build_rendered(
     try:
         chunks = _chunks(tasks, n)
         with multiprocessing.get_context("fork").Pool(min(n, len(chunks))) as pool:
-            for done in pool.imap(_chunk, chunks):
+            results = pool.imap(_chunk, chunks)
+            if meanwhile is not None:
+                meanwhile()
+            for done in results:
                 out.extend(done)
                 if progress is not None:
                     progress(len(done))

@@ -466,7 +466,6 @@ def write_apkg(
     check_writable_file(out_path)
     ts = time.time() if timestamp is None else float(timestamp)
     built_on = time.strftime("%Y-%m-%d", time.gmtime(ts))
-    previous = previous_notes(out_path)
     type_in = spec.type_in
 
     opts = [options_key(it.options) for it in spec.items]
@@ -489,7 +488,10 @@ def write_apkg(
         return ("\x1f".join(fields), fields[sort_index], tags, cards_of(fields),
                 note_guid(spec.name, b, opts[b.item_index]), (p.id, p.seed, opts[b.item_index]), p.area)
 
-    entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers)
+    read: list[Previous] = []  # the previous package is read while the workers draw
+    entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers,
+                             meanwhile=lambda: read.append(previous_notes(out_path)))
+    previous = read[0]
 
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
                           description=_deck_description(spec, seed))
