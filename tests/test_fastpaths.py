@@ -108,6 +108,14 @@ def test_math_tokens_are_the_non_whitespace_tokens() -> None:
     for _ in range(5000):
         src = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         assert mathlayout._tokens(src) == [t for t in pattern.findall(src) if not t.isspace()], repr(src)
+        # and _spans places each of them where it is in src (the old loop over every token)
+        toks, ends, pos, places = mathlayout._tokens(src), mathlayout._spans(src), 0, []
+        for t in pattern.findall(src):
+            if not t.isspace():
+                places.append((pos, pos + len(t)))
+            pos += len(t)
+        assert [(ends[2 * k], ends[2 * k + 1]) for k in range(len(toks))] == places, repr(src)
+        assert [src[a:b] for a, b in places] == toks
 
 
 def test_pool_chunks_cover_every_task_in_order_big_first() -> None:
