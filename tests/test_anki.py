@@ -627,6 +627,29 @@ def test_parallel_draws_give_the_same_bytes(registry: Registry, tmp_path: Path) 
     assert serial.read_bytes() == parallel.read_bytes()
 
 
+def test_parallel_rebuild_reads_the_previous_stamps_while_drawing(registry: Registry, tmp_path: Path) -> None:
+    """The previous package is read in the parent after the workers fork (build_rendered's
+    ``meanwhile``): an unchanged parallel rebuild at a later time keeps every note's stamp, and
+    equals a serial rebuild byte for byte."""
+    spec = spec_of(registry, items(("flops.matmul", 40), ("stats.regression", 30)), variants=2)
+    out, serial = tmp_path / "p.apkg", tmp_path / "s.apkg"
+    write_apkg(spec, registry, out, seed=3, timestamp=T0, workers=2)
+
+    def stamped(apkg: Path) -> list[tuple[Any, ...]]:
+        db = tmp_path / "stamps.anki2"
+        db.write_bytes(zipfile.ZipFile(apkg).read("collection.anki2"))
+        with sqlite3.connect(db) as conn:
+            return conn.execute("select guid, mod, tags, flds from notes order by guid").fetchall()
+
+    before = stamped(out)
+    assert {row[1] for row in before} == {T0}
+    shutil.copy(out, serial)
+    write_apkg(spec, registry, out, seed=3, timestamp=T0 + 86_400, workers=2)
+    write_apkg(spec, registry, serial, seed=3, timestamp=T0 + 86_400, workers=1)
+    assert stamped(out) == before
+    assert out.read_bytes() == serial.read_bytes()
+
+
 @pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_output_honours_the_umask(registry: Registry, tmp_path: Path, mask: int, mode: int) -> None:
     old = os.umask(mask)
