@@ -57,8 +57,8 @@ class TimedUI(PipeUI):
         self.grade_s: list[float] = []
         self.save_s: list[float] = []
 
-    def question(self, index: int, total: int, card: DrillCard, problem: Problem, *rest: Any) -> None:
-        super().question(index, total, card, problem, *rest)
+    def question(self, progress: Any, card: DrillCard, problem: Problem, *rest: Any) -> None:
+        super().question(progress, card, problem, *rest)
         self.problem = problem
         self.parts = [typed(a) for a in problem.answers]
 
@@ -100,7 +100,8 @@ def in_process(rounds: int, tmp: Path) -> tuple[list[float], list[float], list[f
     return parse_s, ui.grade_s, ui.save_s, len(gens)
 
 
-QUESTION = re.compile(r"\d+/\d+ · (?:\x1b\[[0-9;]*m)*([\w.]+)(?:\x1b\[[0-9;]*m)* · .*?seed (\d+)", re.S)
+QUESTION = re.compile(r"(?:card \d+ of \d+|repeat \([^)]*\))[^·]*· (?:\x1b\[[0-9;]*m)*([\w.]+)(?:\x1b\[[0-9;]*m)* · .*?seed (\d+)",
+                      re.S)
 
 
 def pty(rounds: int, tmp: Path) -> tuple[list[float], list[float]]:
