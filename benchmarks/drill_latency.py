@@ -100,8 +100,8 @@ def in_process(rounds: int, tmp: Path) -> tuple[list[float], list[float], list[f
     return parse_s, ui.grade_s, ui.save_s, len(gens)
 
 
-QUESTION = re.compile(r"(?:card \d+ of \d+|repeat \([^)]*\))[^·]*· (?:\x1b\[[0-9;]*m)*([\w.]+)(?:\x1b\[[0-9;]*m)* · .*?seed (\d+)",
-                      re.S)
+QUESTION = re.compile(r"(?:card \d+ of \d+|repeat \([^)]*\))[^·]*· "
+                      r"(?:\x1b\[[0-9;]*m)*([\w.]+)(?:\x1b\[[0-9;]*m)* · .*?seed (\d+)", re.S)
 
 
 def pty(rounds: int, tmp: Path) -> tuple[list[float], list[float]]:
