@@ -58,3 +58,23 @@ def answers(gen_id: str, **fixed: Any) -> list[Answer]:
 
 def value(gen_id: str, **fixed: Any) -> Any:
     return answers(gen_id, **fixed)[0].value
+
+
+def answer_parts(p: Problem) -> list[tuple[Any, ...]]:
+    """What must not change between versions of one question: the answer parts and how they are graded."""
+    return [(a.label, a.unit, a.precision, a.choices, len(a.values)) for a in p.answers]
+
+
+def same_form_versions(gen_id: str, first_seed: int, seeds: range = range(100, 120)
+                       ) -> tuple[Any, Problem, dict[str, Any], list[Problem]]:
+    """Versions of ``gen_id``'s problem ``first_seed`` drawn with its form fixed (as print and
+    ``--variants`` draw them), after checking that each keeps the form and the answer parts:
+    (generator, first, form, versions)."""
+    gen = load_registry().get(gen_id)
+    first = gen.problem(first_seed)
+    form = gen.form_of(first.params)
+    versions = [gen.problem(seed, form) for seed in seeds]
+    for v in versions:
+        assert gen.form_of(v.params) == form and answer_parts(v) == answer_parts(first), (gen_id, v.seed)
+    return gen, first, form, versions
+
