@@ -473,6 +473,24 @@ def _js_literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
+def _run_variant_script(chromium: str, cards: list[Any], days_ms: list[int], tmp_path: Path) -> Any:
+    """Every card's front and back through the variant script in headless Chromium (TZ
+    Asia/Kolkata), once per faked clock in ``days_ms``: the harness's results, no script errors."""
+    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
+            .replace("@DAYS@", _js_literal(days_ms)))
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
+         (tmp_path / "page.html").as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
+    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
+    data = json.loads(html.unescape(m.group(1)))
+    assert data["errors"] == []
+    return data
+
+
 @pytest.mark.browser
 def test_variant_picker_in_headless_chromium(registry: Registry, col: Any, tmp_path: Path) -> None:
     chromium = _chromium()
@@ -490,18 +508,8 @@ def test_variant_picker_in_headless_chromium(registry: Registry, col: Any, tmp_p
 
     by_key = {f"{b.problem.id}/v{b.problem.version}/{b.problem.seed}": b.variants
               for b in build_problems(spec, registry, seed=21)}
-    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
-            .replace("@DAYS@", _js_literal([int(T0 * 1000) + 43_200_000 + d * 86_400_000 for d in range(8)])))
-    (tmp_path / "page.html").write_text(page, encoding="utf-8")
-    proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
-         (tmp_path / "page.html").as_uri()],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
-    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
-    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
-    data = json.loads(html.unescape(m.group(1)))
-    assert data["errors"] == []
+    data = _run_variant_script(chromium, cards, [int(T0 * 1000) + 43_200_000 + d * 86_400_000 for d in range(8)],
+                               tmp_path)
 
     for c, card in enumerate(cards):
         variants = by_key[card.note()["Key"]]
@@ -771,18 +779,7 @@ def test_variants_switch_at_4am_local_time(registry: Registry, col: Any, tmp_pat
     day0 = datetime(2026, 3, 10, tzinfo=tz)
     clock = [(day0 + timedelta(days=d, hours=h, minutes=m)) for d in range(3)
              for h, m in ((4, 1), (12, 0), (23, 59), (24, 1), (27, 59))]  # 27:59 = 03:59 next morning
-    page = (HARNESS.replace("@CARDS@", _js_literal([{"q": c.question(), "a": c.answer()} for c in cards]))
-            .replace("@DAYS@", _js_literal([int(t.timestamp() * 1000) for t in clock])))
-    (tmp_path / "page.html").write_text(page, encoding="utf-8")
-    proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--dump-dom",
-         (tmp_path / "page.html").as_uri()],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "Asia/Kolkata"})
-    m = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.S)
-    assert m, f"no result from chromium: {proc.stderr[-2000:]}"
-    data = json.loads(html.unescape(m.group(1)))
-    assert data["errors"] == []
+    data = _run_variant_script(chromium, cards, [int(t.timestamp() * 1000) for t in clock], tmp_path)
     for c in range(len(cards)):
         picked = []
         for r in (r for r in data["results"] if r["card"] == c and r["day"] >= 0):
