@@ -40,6 +40,12 @@ class ExamQuestion:
     options: dict[str, Any]
     space_cm: float = 0.0
 
+    @property
+    def slot(self) -> tuple[int, int]:
+        """(deck item, copy): the same question in every version, whatever the shuffle."""
+        return self.item_index, self.copy
+
+
 @dataclass(frozen=True)
 class ExamVersion:
     """One student version: ``number`` (1-based), a printed ``code`` such as ``V07-3FA2``."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.errors import UserError
+from quizgen.export.exam import ExamQuestion, ExamVersion
 from quizgen.model import Answer, Distractor, Problem
 
 MANIFEST_NAME = "manifest.json"
@@ -29,34 +30,12 @@ ID_COLUMNS = ("student", "version")
 
 
 @dataclass(frozen=True)
-class GradedQuestion:
-    """Question ``number`` of one version: its problem (answers and distractors) and points."""
-
-    number: int
-    problem: Problem
-    points: float
-    slot: tuple[int, int]
-    """(deck item, copy): the same question in every version, whatever the shuffle."""
-
-
-@dataclass(frozen=True)
-class GradedVersion:
-    number: int
-    code: str
-    questions: tuple[GradedQuestion, ...]
-
-    @property
-    def total_points(self) -> float:
-        return sum(q.points for q in self.questions)
-
-
-@dataclass(frozen=True)
 class ExamRecord:
     """Everything grading needs from ``manifest.json``."""
 
     title: str
     seed: int
-    versions: tuple[GradedVersion, ...]
+    versions: tuple[ExamVersion, ...]
     has_distractors: bool
 
     def columns(self) -> list[str]:
@@ -68,7 +47,7 @@ class ExamRecord:
         return [max((len(v.questions[i].problem.answers) for v in self.versions if i < len(v.questions)),
                     default=1) for i in range(n)]
 
-    def find_version(self, text: str) -> tuple[GradedVersion | None, str]:
+    def find_version(self, text: str) -> tuple[ExamVersion | None, str]:
         """The version a typed code names, or ``None`` and why not. ``V07-3FA2`` (any case), or
         just its number (``V07``, ``7``) since the number alone is unambiguous within one exam."""
         t = text.strip().upper()
@@ -142,9 +121,10 @@ def exam_record(data: Any, where: str) -> ExamRecord:
                                distractors=dist)
                 if not answers:
                     raise ValueError(f"question {q['number']} has no answers")
-                qs.append(GradedQuestion(int(q["number"]), prob, float(q["points"]),
-                                         (int(q.get("item", q["number"])), int(q.get("copy", 0)))))
-            versions.append(GradedVersion(int(v["version"]), str(v["code"]), tuple(qs)))
+                qs.append(ExamQuestion(int(q["number"]), prob, float(q["points"]),
+                                       item_index=int(q.get("item", q["number"])), copy=int(q.get("copy", 0)),
+                                       options=dict(q.get("options", {}))))
+            versions.append(ExamVersion(int(v["version"]), str(v["code"]), tuple(qs)))
         if not versions:
             raise ValueError("it lists no versions")
         return ExamRecord(str(data.get("title", "")), int(data.get("seed", 0)), tuple(versions), has_distractors)

@@ -21,7 +21,8 @@ from typing import Any, cast
 from quizgen.drill.parse import GARBAGE, parse_for
 from quizgen.drill.session import find_misconception
 from quizgen.errors import AnswerParseError, UserError
-from quizgen.grade.manifest import ID_COLUMNS, ExamRecord, GradedQuestion, GradedVersion, part_column, part_letter
+from quizgen.export.exam import ExamQuestion, ExamVersion
+from quizgen.grade.manifest import ID_COLUMNS, ExamRecord, part_column, part_letter
 from quizgen.grading import accepts
 from quizgen.model import Distractor, Number
 
@@ -49,7 +50,7 @@ class PartMark:
 
 @dataclass(frozen=True)
 class QuestionMark:
-    question: GradedQuestion
+    question: ExamQuestion
     parts: tuple[PartMark, ...]
     points: float
     misconception: Distractor | None
@@ -60,7 +61,7 @@ class StudentResult:
     row: int
     student: str
     version_text: str
-    version: GradedVersion | None
+    version: ExamVersion | None
     questions: tuple[QuestionMark, ...] = ()
 
     @property
@@ -148,7 +149,7 @@ def _unreadable(col: str, typed: str, e: Exception) -> str:
     return f"{col}: {msg}" if repr(typed) in msg else f"{col}: {shown!r}: {msg}"
 
 
-def grade_question(q: GradedQuestion, cells: dict[str, str | None]) -> tuple[QuestionMark, list[tuple[str, str]]]:
+def grade_question(q: ExamQuestion, cells: dict[str, str | None]) -> tuple[QuestionMark, list[tuple[str, str]]]:
     """Marks for one question and the problems found reading it, as (kind, message)."""
     answers = q.problem.answers
     share = q.points / len(answers)
