@@ -11,12 +11,7 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-from quizgen.model import Answer, Number, Tolerance
-
-
-def effective_tolerance(answer: Answer, value: Number) -> Tolerance:
-    """The tolerance that grades ``value`` (kept for callers; it is ``answer.tolerance``)."""
-    return answer.tolerance
+from quizgen.model import Answer, Number
 
 
 def accepts(answer: Answer, guess: Number | str | Sequence[Number]) -> bool:

@@ -116,8 +116,6 @@ def sig_half_unit(value: float | int, sig: int) -> float:
 SIG3 = Tolerance(sig=3)
 """The default: correct to 3 significant figures (the precision policy)."""
 EXACT = Tolerance()
-RTOL = SIG3
-"""Deprecated alias of :data:`SIG3` (the first build's default, ±0.1%)."""
 
 
 def _num_json(v: Value) -> JSON:
