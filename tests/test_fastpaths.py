@@ -107,9 +107,10 @@ def test_math_tokens_are_the_non_whitespace_tokens() -> None:
     rng = random.Random(19)
     for _ in range(5000):
         src = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        assert mathlayout._tokens(src) == [t for t in pattern.findall(src) if not t.isspace()], repr(src)
-        # and _spans places each of them where it is in src (the old loop over every token)
-        toks, ends, pos, places = mathlayout._tokens(src), mathlayout._spans(src), 0, []
+        toks, ends = mathlayout._scan(src)
+        assert toks == [t for t in pattern.findall(src) if not t.isspace()], repr(src)
+        # and the ends place each of them where it is in src (the old loop over every token)
+        pos, places = 0, []
         for t in pattern.findall(src):
             if not t.isspace():
                 places.append((pos, pos + len(t)))
@@ -129,3 +130,37 @@ def test_pool_chunks_cover_every_task_in_order_big_first() -> None:
         assert sizes == sorted(sizes, reverse=True) or sizes[-1] < CHUNK  # only the tail may be short
         assert all(s >= CHUNK for s in sizes[:-1])
     assert len(_chunks(list(range(10_000)), 2)) < 10_000 // CHUNK // 3  # far fewer result messages
+
+
+def _formulas() -> list[tuple[str, bool]]:
+    """Every formula of 3 draws of each computed generator, and random formulas of digits, letters,
+    relations, operators, braces, scripts, fractions and spaces."""
+    out: list[tuple[str, bool]] = []
+    for gen in REG:
+        if gen.measured:
+            continue
+        for seed in range(3):
+            p = gen.problem(seed)
+            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
+                out.append((m.group(1), True) if m.group(1) is not None else (m.group(2), False))
+    rng = random.Random(20)
+    pieces = ["1", "23", "0.5", "x", "ab", "Z", "=", " = ", "+", " - ", "\\times", "\\approx", ",", " ", "\\ ",
+              "{", "}", "^{2}", "_1", "^23", "\\frac{7}{12}", "\\sqrt{2}", "\\text{ tokens}", "\\,", "é", "\\le"]
+    for _ in range(3000):
+        out.append(("".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))), rng.random() < 0.5))
+    return out
+
+
+def test_layouts_cached_by_shape_equal_the_layout_of_the_formula_itself() -> None:
+    """break_display, split_inline and tex_width look a formula's layout up by its shape (digits as
+    0); the layout computed on the formula itself is the same, for every formula the generators
+    write and for random ones."""
+    for src, display in _formulas():
+        direct = mathlayout._display_plan.__wrapped__(src, 12.5)
+        assert mathlayout.break_display(src, 12.5) == (
+            src if direct is None or len(src) * 1.45 <= 12.5 else mathlayout.fill(direct, src)), repr(src)
+        pieces = mathlayout._inline_plans.__wrapped__(src, 12.0)
+        assert mathlayout.split_inline(src, 12.0) == (
+            None if pieces is None else [mathlayout.fill(p, src) for p in pieces]), repr(src)
+        toks, _ = mathlayout._scan(src)
+        assert mathlayout.tex_width(src, display) == sum(mathlayout._widths(toks, display)), repr(src)
