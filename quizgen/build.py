@@ -10,7 +10,7 @@ import gc
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -119,9 +119,29 @@ def build_rendered(
     workers: int | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> list[T]:
-    """``render(entry)`` for every entry of ``spec``, in order, computed in the worker that drew
-    the entry (rendering costs as much as drawing, and a small result is cheaper to send back than
-    the problems). ``workers``: processes (default :func:`default_workers`); every problem depends
+    """``render(entry)`` for every entry of ``spec``, in order: :func:`iter_rendered`, collected."""
+    return [r for batch in iter_rendered(spec, registry, render, seed=seed, count=count, variants=variants,
+                                         variant_offset=variant_offset, progress=progress, workers=workers,
+                                         meanwhile=meanwhile) for r in batch]
+
+
+def iter_rendered(
+    spec: DeckSpec,
+    registry: Registry,
+    render: Callable[[Built], T],
+    *,
+    seed: int,
+    count: int | None = None,
+    variants: int | None = None,
+    variant_offset: int = 0,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> Iterator[list[T]]:
+    """``render(entry)`` for every entry of ``spec``, in order, in batches as they are done (so the
+    caller can use each while the rest are drawn), computed in the worker that drew the entry
+    (rendering costs as much as drawing, and a small result is cheaper to send back than the
+    problems). ``workers``: processes (default :func:`default_workers`); every problem depends
     only on its own seed, and results come back in order, so the result is the same however many
     there are. ``meanwhile()`` runs in this process once the workers have started (before any
     entry when there are none): other work of the caller's that then overlaps the drawing."""
@@ -131,15 +151,17 @@ def build_rendered(
     n = default_workers(len(tasks)) if workers is None else max(1, workers)
     if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
         n = 1
-    out: list[T] = []
     if n == 1:
         if meanwhile is not None:
             meanwhile()
-        for t in tasks:
-            out.append(_one(spec, registry, seed, variant_offset, render, t))
-            if progress is not None:
-                progress(1)
-        return out
+        for i in range(0, len(tasks), CHUNK):
+            done = []
+            for t in tasks[i:i + CHUNK]:
+                done.append(_one(spec, registry, seed, variant_offset, render, t))
+                if progress is not None:
+                    progress(1)
+            yield done
+        return
     _JOB = (spec, registry, seed, variant_offset, render)
     # The parent's objects out of the collector's reach while the workers run: a collection in a
     # worker would otherwise touch (and so copy) every page it inherited.
@@ -151,13 +173,12 @@ def build_rendered(
             if meanwhile is not None:
                 meanwhile()
             for done in results:
-                out.extend(done)
                 if progress is not None:
                     progress(len(done))
+                yield done
     finally:
         _JOB = None
         gc.unfreeze()
-    return out
 
 
 def build_problems(

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from quizgen import __version__
-from quizgen.build import Built, build_rendered, options_key
+from quizgen.build import Built, iter_rendered, options_key
 from quizgen.deck import DeckSpec
 from quizgen.errors import OutputError
 from quizgen.fileio import atomic_path, check_writable_file, scratch_dir
@@ -361,11 +361,23 @@ def note_guid(deck: str, b: Built, options: str | None = None) -> str:
     """Identity from (deck name, generator id, item slot, copy, options): never from the version,
     the seed or the rendered text, so upgrades and rewordings update the note in place.
     ``options``: the item's :func:`options_key`, if already known."""
-    from genanki.util import guid_for
+    return guid_for("quizgen/note/v2", deck, b.item.generator, b.item_index, b.copy,
+                    options if options is not None else options_key(b.item.options))
 
-    guid: str = guid_for("quizgen/note/v2", deck, b.item.generator, b.item_index, b.copy,
-                         options if options is not None else options_key(b.item.options))
-    return guid
+
+_BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~")
+
+
+def guid_for(*values: object) -> str:
+    """``genanki.util.guid_for``: the first 8 bytes of the SHA-256 of the values joined by ``__``,
+    in Anki's base 91 (the same strings, computed with one int conversion instead of a loop over
+    the bytes)."""
+    n = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode()).digest()[:8], "big")
+    out = []
+    while n:
+        n, r = divmod(n, 91)
+        out.append(_BASE91[r])
+    return "".join(reversed(out))
 
 
 def _tag(s: str) -> str:
@@ -458,9 +470,9 @@ def write_apkg(
     tags on them) alone. A fixed ``timestamp`` gives a byte-identical file. ``workers``: processes
     drawing the problems (default: one per core for big decks; the bytes are the same).
     """
-    import warnings
-
     import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
 
     out_path = Path(out_path)
     check_writable_file(out_path)
@@ -489,48 +501,59 @@ def write_apkg(
                 note_guid(spec.name, b, opts[b.item_index]), (p.id, p.seed, opts[b.item_index]), p.area)
 
     read: list[Previous] = []  # the previous package is read while the workers draw
-    entries = build_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers,
-                             meanwhile=lambda: read.append(previous_notes(out_path)))
-    previous = read[0]
-
+    batches = iter_rendered(spec, registry, render, seed=seed, count=count, progress=progress, workers=workers,
+                            meanwhile=lambda: read.append(previous_notes(out_path)))
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
                           description=_deck_description(spec, seed))
     decks: dict[str, Any] = {}
-    rows: dict[str, list[_Row]] = {}
-    n_cards = 0
+    n_entries = n_cards = 0
     guids: set[str] = set()
     drawn: set[tuple[str, int, str]] = set()
-    for flds, sfld, tags, cards, guid, same, area in entries:
-        if progress is not None:
-            progress(1)
-        if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
-            continue
-        drawn.add(same)
-        guids.add(guid)
-        name = subdeck_name(spec, area)
-        if name not in decks:
-            decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
-            decks[name].add_model(model)
-            rows[name] = []
-        stamp = ts
-        old = previous.notes.get(guid)
-        if (old is not None and old.mid == model.model_id and old.tags == tags
-                and _same(old.fields, flds.split("\x1f"))):
-            # unchanged: keep Anki from touching the learner's note
-            flds, sfld, cards, stamp = "\x1f".join(old.fields), old.fields[sort_index], cards_of(old.fields), old.mod
-        rows[name].append((guid, " " + " ".join(tags) + " ", flds, sfld, int(stamp), cards))
-        n_cards += len(cards)
-    model_json = _model_key(model)
-    if previous.models.get(model.model_id, (None, 0))[0] == model_json:
-        model.stamp = previous.models[model.model_id][1]
-
-    # Built in memory and serialized: no scratch file written and read back.
+    # Built in memory and serialized: no scratch file written and read back. The notes go in as
+    # the workers send them (the inserts overlap the drawing), in entry order; then the decks.
     conn = sqlite3.connect(":memory:")
     try:
-        with warnings.catch_warnings():
-            # Fields are escaped by construction; genanki's tag heuristic would only add noise.
-            warnings.filterwarnings("ignore", module="genanki")
-            _write_db(conn.cursor(), [parent, *decks.values()], [[], *rows.values()], model.model_id, ts)
+        cursor = conn.cursor()
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        ids = _ids(ts)
+        for batch in batches:
+            previous = read[0]
+            notes: list[tuple[Any, ...]] = []
+            cards: list[tuple[Any, ...]] = []
+            for flds, sfld, tags, ords, guid, same, area in batch:
+                n_entries += 1
+                if progress is not None:
+                    progress(1)
+                if same in drawn:  # 32-bit seeds: two entries of a big deck can draw the same problem
+                    continue
+                drawn.add(same)
+                guids.add(guid)
+                name = subdeck_name(spec, area)
+                if name not in decks:
+                    decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
+                    decks[name].add_model(model)
+                stamp = ts
+                old = previous.notes.get(guid)
+                if (old is not None and old.mid == model.model_id and old.tags == tags
+                        and _same(old.fields, flds.split("\x1f"))):
+                    # unchanged: keep Anki from touching the learner's note
+                    flds, sfld, stamp = "\x1f".join(old.fields), old.fields[sort_index], old.mod
+                    ords = cards_of(old.fields)
+                nid = next(ids)
+                notes.append((nid, guid, model.model_id, int(stamp), -1, " " + " ".join(tags) + " ", flds, sfld,
+                              0, 0, ""))
+                cards.extend((next(ids), nid, decks[name].deck_id, o, int(stamp), -1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                              0, 0, "") for o in ords)
+                n_cards += len(ords)
+            cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", notes)
+            cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", cards)
+        previous = read[0]
+        model_json = _model_key(model)
+        if previous.models.get(model.model_id, (None, 0))[0] == model_json:
+            model.stamp = previous.models[model.model_id][1]
+        for deck in (parent, *decks.values()):
+            deck.write_to_db(cursor, ts, ids)  # the deck and its note type (it holds no genanki notes)
         conn.commit()
         collection = _image(conn)
     finally:
@@ -541,7 +564,7 @@ def write_apkg(
             _add(z, "media", b"{}")
     except OSError as e:
         raise OutputError(f"cannot write {str(out_path)!r}: {e.strerror or e}") from e
-    return AnkiBuild(out_path, len(guids), n_cards, [spec.name, *decks], seed, ts, len(entries) - len(guids))
+    return AnkiBuild(out_path, len(guids), n_cards, [spec.name, *decks], seed, ts, n_entries - len(guids))
 
 
 _BUILT_ON = re.compile(r" \(deck built \d{4}-\d{2}-\d{2}\)")
@@ -557,10 +580,6 @@ def _model_key(model: Any) -> str:
     return json.dumps({k: v for k, v in j.items() if k not in ("mod", "did", "usn")}, sort_keys=True)
 
 
-_Row = tuple[str, str, str, str, int, tuple[int, ...]]
-"""A note as written: guid, tags, fields, sort field, stamp, card ords."""
-
-
 def _image(conn: sqlite3.Connection) -> bytes:
     """The database file's bytes (``serialize`` where Python >= 3.11 has it, else via a file)."""
     if hasattr(conn, "serialize"):
@@ -573,31 +592,6 @@ def _image(conn: sqlite3.Connection) -> bytes:
         finally:
             file.close()
         return path.read_bytes()
-
-
-def _write_db(cursor: Any, decks: list[Any], rows: list[list[_Row]],
-              mid: int, ts: float) -> None:
-    """What ``genanki.Package(decks).write_to_db`` writes, with each deck's notes given as rows
-    (guid, tags, fields, sort field, stamp, card ords) and inserted in batches: the same statements
-    in the same order, so the same collection, without a genanki Note per note (its per-note
-    inserts and checks took 0.25 s of the serial write for 10,000 notes)."""
-    from genanki.apkg_col import APKG_COL
-    from genanki.apkg_schema import APKG_SCHEMA
-
-    cursor.executescript(APKG_SCHEMA)
-    cursor.executescript(APKG_COL)
-    ids = _ids(ts)
-    for deck, deck_rows in zip(decks, rows, strict=True):
-        deck.write_to_db(cursor, ts, ids)  # the deck and its note type (it holds no genanki notes)
-        notes: list[tuple[Any, ...]] = []
-        cards: list[tuple[Any, ...]] = []
-        for guid, tags, flds, sfld, stamp, ords in deck_rows:
-            nid = next(ids)
-            notes.append((nid, guid, mid, stamp, -1, tags, flds, sfld, 0, 0, ""))
-            cards.extend((next(ids), nid, deck.deck_id, o, stamp, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
-                         for o in ords)
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", notes)
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", cards)
 
 
 @dataclass(frozen=True)
