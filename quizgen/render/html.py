@@ -34,9 +34,10 @@ def md_to_html(text: str, math: Callable[[str], str] | None = None) -> str:
     paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     out = []
     for para in paras:
-        parts = _MATH.split(para)
-        body = "".join(fmt(p) if i % 2 else inline_html(p) for i, p in enumerate(parts))
-        out.append(f"<p>{body}</p>")
+        parts = _MATH.split(para)  # prose, formula, prose, ..., prose
+        parts[::2] = map(inline_html, parts[::2])
+        parts[1::2] = map(fmt, parts[1::2])
+        out.append(f"<p>{''.join(parts)}</p>")
     return "\n".join(out)
 
 
