@@ -276,6 +276,90 @@ def _jacobi_sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
     return sorted((math.sqrt(math.fsum(v * v for v in col)) for col in cs), reverse=True)
 
 
+def charpoly(a: Sequence[Sequence[int]]) -> list[int]:
+    """The characteristic polynomial det(xI − A) of a square integer matrix, highest power first
+    (Faddeev–LeVerrier: c_k = −tr(A·M_k)/k, an exact integer division)."""
+    n = len(a)
+    m = [[0] * n for _ in range(n)]
+    c, out = 1, [1]
+    for k in range(1, n + 1):
+        m = [[sum(a[i][t] * m[t][j] for t in range(n)) + (c if i == j else 0) for j in range(n)] for i in range(n)]
+        c = -sum(a[i][t] * m[t][i] for i in range(n) for t in range(n)) // k
+        out.append(c)
+    return out
+
+
+def eigen_moduli_ratio(a: Sequence[Sequence[int]], dps: int) -> float:
+    """max |λ| / min |λ| over the eigenvalues of a square integer matrix, from ``dps`` digits.
+
+    The roots of the exact characteristic polynomial: found in complex floats (Durand–Kerner),
+    then each refined by Newton's method in mpmath at ``dps`` digits, which is pure Python, so
+    the result is the same on every machine. Repeated or clustered roots, where Newton stalls,
+    and non-integer entries go to mpmath's ``eig`` (a QR iteration, about 4× slower)."""
+    import mpmath
+
+    ints = all(type(x) is int for row in a for x in row)
+    coeffs = charpoly(a) if ints else []
+    with mpmath.workdps(dps):
+        roots = _polished_roots(coeffs, dps) if ints and coeffs[-1] != 0 else None
+        if roots is None:
+            m = fmat(a)
+            roots = mpmath.eig(mpmath.matrix([[mpmath.mpf(x.numerator) / x.denominator for x in row] for row in m]),
+                               left=False, right=False)
+        moduli = [abs(r) for r in roots]
+        return float(max(moduli) / min(moduli))
+
+
+def _polished_roots(coeffs: list[int], dps: int) -> list[Any] | None:
+    """The roots of the integer polynomial ``coeffs`` to ``dps`` digits (mpmath, at that working
+    precision), or None if they are not simple and well apart."""
+    import mpmath
+
+    n = len(coeffs) - 1
+    scale = 1 + max(abs(x) for x in coeffs[1:])
+    z = [complex(0.4, 0.9) ** k * math.sqrt(scale) for k in range(n)]
+    for _ in range(500):  # Durand–Kerner: all roots at once, to about float precision
+        moved = False
+        for i in range(n):
+            den, val = complex(1), complex(0)
+            for j in range(n):
+                if j != i:
+                    den *= z[i] - z[j]
+            for c in coeffs:
+                val = val * z[i] + c
+            step = val / den if den != 0 else complex(0)
+            z[i] -= step
+            moved = moved or abs(step) > 1e-14 * max(1.0, abs(z[i]))
+        if not moved:
+            break
+    tiny, out = mpmath.mpf(10) ** (-(dps // 2) - 2), []
+    for z0 in z:
+        x = mpmath.mpc(z0.real, z0.imag)
+        for _ in range(12):  # Newton doubles the correct digits: done one step after half of them
+            val, der = mpmath.mpc(0), mpmath.mpc(0)
+            for c in coeffs:
+                der = der * x + val
+                val = val * x + c
+            if der == 0:
+                return None
+            step = val / der
+            x -= step
+            if abs(step) <= abs(x) * tiny:
+                val, der = mpmath.mpc(0), mpmath.mpc(0)
+                for c in coeffs:
+                    der = der * x + val
+                    val = val * x + c
+                x -= val / der
+                break
+        else:
+            return None
+        out.append(x)
+    apart = mpmath.mpf(10) ** (-(dps // 2))
+    if any(abs(out[i] - out[j]) <= abs(out[i]) * apart for i in range(n) for j in range(i)):
+        return None
+    return out
+
+
 def gram_eigen_bounds(a: Sequence[Sequence[int | float]]) -> list[float]:
     """Eigenvalues of AᵀA from its exact characteristic polynomial (sympy, rational arithmetic),
     with each real root isolated to an interval far narrower than the smallest root; smallest first."""
@@ -441,17 +525,11 @@ class ConditionNumber(Generator):
         return q, sol
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        import mpmath
-
         a = p["matrix"]
         k = float(answers[0].values[0])
         out = []
-        if len(a) == len(a[0]) > 1:  # mpmath: pure Python, so the distractor is the same on every machine
-            with mpmath.workdps(30 if k < 1e6 else 30 + int(math.log10(k))):
-                m = fmat(a)
-                ev = [abs(e) for e in mpmath.eig(mpmath.matrix([[mpmath.mpf(x.numerator) / x.denominator for x in row]
-                                                                for row in m]), left=False, right=False)]
-                ratio = float(max(ev) / min(ev))
+        if len(a) == len(a[0]) > 1:
+            ratio = eigen_moduli_ratio(a, 30 if k < 1e6 else 30 + int(math.log10(k)))
             out.append(Distractor(ratio, "uses |λmax/λmin| of A: that equals κ only for normal (e.g. symmetric) "
                                          "matrices"))
         out.append(Distractor(k * k, "squares κ: that is the condition number of AᵀA"))

@@ -186,3 +186,39 @@ def test_linalg_cli_range_error_is_one_line() -> None:
     assert r.exit_code == 2
     assert r.output.startswith("error: --param matrix=[[1e200,0],[0,1e200]]: matrix entries must be")
     assert r.output.count("\n") == 1
+
+
+def test_eigen_moduli_ratio_equals_mpmath_eig() -> None:
+    """The |λmax/λmin| distractor (roots of the characteristic polynomial, refined by Newton) is the
+    float that mpmath's QR eigenvalues give, on random integer matrices and on ones with repeated,
+    complex or clustered eigenvalues (which go to eig), and numpy agrees to 1e-9."""
+    import random
+    import sys
+
+    import mpmath
+    import numpy as np
+
+    linalg = sys.modules[type(REG.get("linalg.condition_number")).__module__]
+    rng = random.Random(16)
+    cases: list[list[list[int]]] = [
+        [[2, 0, 0], [0, 2, 0], [0, 0, 3]],  # a repeated eigenvalue
+        [[1, 1, 0], [0, 1, 1], [0, 0, 1]],  # a Jordan block
+        [[0, -1, 0], [1, 0, 0], [0, 0, 5]],  # ±i and 5
+        [[3, 1, 0, 0], [0, 3, 0, 0], [0, 0, -3, 0], [0, 0, 0, 3]],  # |λ| all 3
+        [[1, 2], [3, 4]],
+        [[0, 1], [-1, 0]],
+    ]
+    for _ in range(400):
+        n = rng.choice([2, 3, 3, 4])
+        a = [[rng.randint(-9, 9) for _ in range(n)] for _ in range(n)]
+        if round(np.linalg.det(np.array(a, dtype=float))) != 0:
+            cases.append(a)
+    for a in cases:
+        with mpmath.workdps(30):
+            ev = [abs(e) for e in mpmath.eig(mpmath.matrix(a), left=False, right=False)]
+            want = float(max(ev) / min(ev))
+        assert linalg.eigen_moduli_ratio(a, 30) == want, a
+        moduli = np.abs(np.linalg.eigvals(np.array(a, dtype=float)))
+        assert want == pytest.approx(moduli.max() / moduli.min(), rel=1e-9)
+        char = [round(c) for c in np.poly(np.array(a, dtype=float))]
+        assert linalg.charpoly(a) == char, a
