@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from quizgen.checking import missing_optional
+from quizgen.errors import ParamError
 from quizgen.generator import Generator
 from quizgen.grading import accepts
 from quizgen.model import Problem
@@ -43,6 +44,10 @@ def invariants(gen: Generator, problem: Problem) -> list[str]:
     for name, value in problem.params.items():
         if not declared[name].in_draw_range(value):
             bad.append(f"param {name}={json.dumps(value)} outside its declared draw range")
+    try:
+        gen.validate(problem.params)  # (a build trusts its draws: see Generator._resolve)
+    except ParamError as e:
+        bad.append(f"the drawn params fail validate(): {e}")
     if not problem.question.strip() or not problem.solution.strip():
         bad.append("empty question or solution")
     if not problem.answers:
