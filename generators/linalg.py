@@ -292,15 +292,23 @@ def charpoly(a: Sequence[Sequence[int]]) -> list[int]:
 def eigen_moduli_ratio(a: Sequence[Sequence[int]], dps: int) -> float:
     """max |λ| / min |λ| over the eigenvalues of a square integer matrix, from ``dps`` digits.
 
-    The roots of the exact characteristic polynomial: found in complex floats (Durand–Kerner),
-    then each refined by Newton's method in mpmath at ``dps`` digits, which is pure Python, so
-    the result is the same on every machine. Repeated or clustered roots, where Newton stalls,
-    and non-integer entries go to mpmath's ``eig`` (a QR iteration, about 4× slower)."""
+    The roots of the exact characteristic polynomial (for 2×2, the quadratic formula): found in
+    complex floats (Durand–Kerner), then each refined by Newton's method in mpmath at ``dps``
+    digits, which is pure Python, so the result is the same on every machine. Repeated or
+    clustered roots, where Newton stalls, and non-integer entries go to mpmath's ``eig`` (a QR
+    iteration, about 4× slower)."""
     import mpmath
 
     ints = all(type(x) is int for row in a for x in row)
     coeffs = charpoly(a) if ints else []
     with mpmath.workdps(dps):
+        if ints and len(a) == 2 and coeffs[-1] != 0:  # λ = (t ± √(t² − 4d)) / 2
+            t, disc = -coeffs[1], coeffs[1] ** 2 - 4 * coeffs[2]
+            if disc < 0:
+                return 1.0  # a complex pair: |λ₁| = |λ₂|
+            r = mpmath.sqrt(disc)
+            big, small = abs(t + r), abs(t - r)
+            return float(max(big, small) / min(big, small))
         roots = _polished_roots(coeffs, dps) if ints and coeffs[-1] != 0 else None
         if roots is None:
             m = fmat(a)
