@@ -9,7 +9,9 @@ Measured in one run, on the same machine and notes:
 
 The deck mixes every computed generator in the registry (measured ``bench.*`` ones are left out:
 their answers run a benchmark), with counts spread evenly to reach ``--notes``. Each figure is the
-median of ``--repeats`` runs (wall clock). ``--serial`` also times the serial build, ``--import``
+median of ``--repeats`` runs (wall clock); builds and bare writes alternate. Every build forks
+fresh workers from a parent that has drawn nothing (the serial build, which draws in this
+process, comes last), so no build starts with another's caches. ``--serial`` also times the serial build, ``--import``
 the official ``anki`` importer and renderer, ``--profile N`` prints the N generators that take
 longest to draw (time per problem). Run: python benchmarks/anki_build.py [--notes 10000]
 """
@@ -17,6 +19,7 @@ longest to draw (time per problem). Run: python benchmarks/anki_build.py [--note
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sqlite3
 import statistics
@@ -97,7 +100,7 @@ def profile(registry: Registry, top: int, per: int = 40) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--notes", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--variants", type=int, nargs="+", default=[1],
                     help="also time builds with these K (the ratio is for K = 1)")
     ap.add_argument("--serial", action="store_true", help="also time the build without a process pool")
@@ -117,10 +120,18 @@ def main() -> None:
             out.unlink(missing_ok=True)  # no previous file: every note is written afresh
             return write_apkg(spec, registry, out, seed=1, timestamp=T0, workers=workers)
 
-        t_build, res = timed(build, args.repeats)
-        assert res.notes + res.duplicates == args.notes
-        notes = notes_of(out, tmp)
-        t_bare, _ = timed(lambda: bare_genanki(notes, tmp / "bare.apkg"), args.repeats)
+        # Builds and bare writes alternate, so that a machine that speeds up or slows down during
+        # the run (a busy neighbour, a CPU clock) moves both medians alike.
+        builds, bares = [], []
+        notes: list[tuple[str, list[str], list[str]]] = []
+        for i in range(args.repeats):
+            t, res = timed(build, 1)
+            builds.append(t)
+            if i == 0:
+                assert res.notes + res.duplicates == args.notes
+                notes = notes_of(out, tmp)
+            bares.append(timed(functools.partial(bare_genanki, notes, tmp / "bare.apkg"), 1)[0])
+        t_build, t_bare = statistics.median(builds), statistics.median(bares)
         t_rebuild, _ = timed(lambda: write_apkg(spec, registry, out, seed=1, timestamp=T0 + 1), args.repeats)
         print(f"quizgen build (draw + write)   {t_build:7.2f} s")
         print(f"  rebuild over the same file   {t_rebuild:7.2f} s  (reads the previous stamps)")

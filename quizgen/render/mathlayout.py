@@ -19,6 +19,7 @@ export; usable by any HTML output. Example::
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -29,6 +30,7 @@ _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
 RELATIONS = frozenset({"=", "<", ">", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
                        "\\equiv", "\\sim", "\\simeq", "\\propto", "\\to", "\\Rightarrow", "\\implies"})
 BINARY = frozenset({"+", "-", "\\times", "\\cdot", "\\pm", "\\mp", "*", "−", "×", "·"})
+_OPERATORS = RELATIONS | BINARY
 _ZERO = frozenset({"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\displaystyle",
                    "\\textstyle", "\\limits", "\\nolimits", "\\hat", "\\bar", "\\tilde", "\\vec", "\\dot",
                    "\\ddot", "\\overline", "\\underline", "\\widehat", "\\widetilde", "&", "\\\\", "\\!"})
@@ -247,7 +249,8 @@ def _top_level(toks: list[str]) -> tuple[list[int], list[int]]:
 
 
 def _within(rels: list[int], a: int, b: int) -> list[int]:
-    return [k for k in rels if a < k < b]
+    """The positions in sorted ``rels`` strictly between a and b."""
+    return rels[bisect.bisect_right(rels, a):bisect.bisect_left(rels, b)]
 
 
 def _equations(toks: list[str], rels: list[int], commas: list[int]) -> list[tuple[int, int]]:
@@ -345,7 +348,7 @@ def _wrap(toks: list[str], width: _Ranges, a: int, b: int, max_em: float,
             depth += 1
         elif t in ("}", "\\right", "\\end"):
             depth -= 1
-        elif depth == 0 and t in BINARY and k > a + 1 and toks[k - 1] not in RELATIONS | BINARY:
+        elif depth == 0 and t in BINARY and k > a + 1 and toks[k - 1] not in _OPERATORS:
             ops.append(k)
         elif depth == 0 and t == "," and a < k < b - 1:
             ops.append(k + 1)  # after a comma: lists wrap between their items
@@ -353,11 +356,12 @@ def _wrap(toks: list[str], width: _Ranges, a: int, b: int, max_em: float,
     start = a
     while width(start, b) > (more_em if parts else max_em):
         room = more_em if parts else max_em
-        fits = [o for o in ops if o > start and width(start, o) <= room]
-        later = [o for o in ops if o > start]
-        if not later:
+        first = j = bisect.bisect_right(ops, start)  # the cuts after start
+        if first == len(ops):
             break
-        cut = fits[-1] if fits else later[0]
+        while j < len(ops) and width(start, ops[j]) <= room:  # widths only grow with the end
+            j += 1
+        cut = ops[j - 1] if j > first else ops[first]  # the last cut that fits, else the first
         parts.append((start, cut))
         start = cut
     parts.append((start, b))
