@@ -306,17 +306,17 @@ def mistakes_html(p: Problem) -> str:
     """The common mistakes, each wrong value with why (the back's "Common mistakes")."""
     if not p.distractors:
         return ""
+    head = p.answer
+    unit = head.unit if len(p.answers) == 1 and head.unit and not unit_in_label(head.label, head.unit) else ""
+    after = f" {html.escape(unit)}" if unit else ""
     items = []
     for d in p.distractors:
-        unit = p.answer.unit if len(p.answers) == 1 and p.answer.unit else ""
         values: list[Any] = d.value if isinstance(d.value, list) else [d.value]
         if isinstance(d.value, str):
             shown = html.escape(d.value)
         else:
-            shown = _value_html(d, values, lambda v: sig_figures(p.answer, v) if not p.answer.categorical else 3)
-        if unit and not unit_in_label(p.answer.label, unit):
-            shown += f" {html.escape(unit)}"
-        items.append(f"<li><b>{shown}</b>: {_inline(d.why)}</li>")
+            shown = _value_html(d, values, lambda v: sig_figures(head, v) if not head.categorical else 3)
+        items.append(f"<li><b>{shown}{after}</b>: {_inline(d.why)}</li>")
     return '<div class="qz-mh">Common mistakes</div><ul>' + "".join(items) + "</ul>"
 
 
@@ -344,7 +344,7 @@ _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 def _variants(htmls: Sequence[str]) -> str:
     """One field holding K variants, or the single value when they are all the same."""
-    if len(set(htmls)) <= 1:
+    if len(htmls) <= 1 or len(set(htmls)) == 1:
         return htmls[0] if htmls else ""
     return "".join(f'<div class="qz-v" data-v="{i}">{h}</div>' for i, h in enumerate(htmls))
 

@@ -71,6 +71,8 @@ def typeable(x: Number, sig: int = 6) -> str:
 
 def tex(x: Number | Fraction, sig: int = 4) -> str:
     """LaTeX for use inside math: ``8\\,589\\,934\\,592``, ``5.88 \\times 10^{22}``, ``0.4431``."""
+    if type(x) is float and (1e-3 <= x < 1e6 or -1e6 < x <= -1e-3):  # the common case, in short
+        return _fixed(x, sig)
     if type(x) is not float and type(x) is not int and isinstance(x, Fraction):  # (skips the ABC check)
         x = float(x)
     if isinstance(x, int) and abs(x) < 10**15:
