@@ -104,6 +104,26 @@ def rank(a: Mat) -> int:
     for row in a:
         d = math.lcm(*(x.denominator for x in row))
         m.append([x.numerator * (d // x.denominator) for x in row])
+    return _rank_ints(m)
+
+
+def _is_int_matrix(a: Sequence[Sequence[Any]]) -> bool:
+    """Every entry a plain int (not a float, not a bool): the drawn case, where exact work can stay
+    in integer arithmetic."""
+    return all(type(x) is int for row in a for x in row)
+
+
+def rank_of(a: Sequence[Sequence[int | float]]) -> int:
+    """``rank(fmat(a))``; an integer matrix goes to the same integer elimination without building
+    Fractions first."""
+    if _is_int_matrix(a):
+        return _rank_ints([[int(x) for x in row] for row in a])
+    return rank(fmat(a))
+
+
+def _rank_ints(m: list[list[int]]) -> int:
+    """The rank of an integer matrix by fraction-free elimination (rows divided by their gcd);
+    ``m`` is overwritten."""
     rows, cols = len(m), len(m[0])
     r = 0
     for c in range(cols):
@@ -160,6 +180,105 @@ def basic_lstsq(a: Mat, b: list[Fraction]) -> list[Fraction]:
 
 def matvec(a: Mat, v: list[Fraction]) -> list[Fraction]:
     return [sum((x * y for x, y in zip(row, v, strict=True)), Fraction(0)) for row in a]
+
+
+# -- the same exact results in integer arithmetic, for integer matrices (the drawn case) --------
+
+
+def _pinv_ints(a: Sequence[Sequence[int]], r: int) -> tuple[list[list[int]], int] | None:
+    """A⁺ = N / d (an integer matrix N, an integer d > 0) for an integer matrix A of rank r, by a
+    closed form, or None where none of these applies:
+
+    - rank 0: A⁺ = 0;
+    - rank 1, A = u vᵀ: A⁺ = v uᵀ / (‖u‖²‖v‖²) = Aᵀ / ‖A‖²_F;
+    - rank 2 = columns: A⁺ = (AᵀA)⁻¹ Aᵀ = adj(G) Aᵀ / det G with G = AᵀA (2×2);
+    - rank 2 = rows: A⁺ = Aᵀ (AAᵀ)⁻¹ = Aᵀ adj(H) / det H with H = AAᵀ (2×2).
+
+    The pseudoinverse is unique, so N / d, reduced entry by entry, is the Fraction matrix that
+    :func:`pinv` computes by elimination."""
+    rows, cols = len(a), len(a[0])
+    at = [list(col) for col in zip(*a, strict=True)]
+    if r == 0:
+        return [[0] * rows for _ in range(cols)], 1
+    if r == 1:
+        return at, sum(x * x for row in a for x in row)
+    if r == 2 and 2 in (rows, cols):
+        tall = cols == 2
+        u, v = (at if tall else a)  # G = AᵀA from the columns of A, H = AAᵀ from its rows
+        p, q, s = sum(x * x for x in u), sum(x * y for x, y in zip(u, v, strict=True)), sum(y * y for y in v)
+        uv = list(zip(u, v, strict=True))
+        if tall:  # adj(G) Aᵀ: rows s·u − q·v and p·v − q·u
+            return [[s * x - q * y for x, y in uv], [p * y - q * x for x, y in uv]], p * s - q * q
+        return [[s * x - q * y, p * y - q * x] for x, y in uv], p * s - q * q  # Aᵀ adj(H)
+    return None
+
+
+def _scaled_ints(v: Sequence[int | float]) -> tuple[list[int], int]:
+    """The exact values ``[dec(x) for x in v]`` as integers over one common denominator L."""
+    if all(type(x) is int for x in v):
+        return [int(x) for x in v], 1
+    fs = [dec(x) for x in v]
+    den = math.lcm(*(x.denominator for x in fs))
+    return [x.numerator * (den // x.denominator) for x in fs], den
+
+
+def pinv_solution(a: Sequence[Sequence[int | float]], b: Sequence[int | float]) -> tuple[Mat, list[Fraction]]:
+    """(A⁺, A⁺b) exactly, for the decimals shown: ``pinv(fmat(a))`` and its product with b. An integer
+    matrix of rank ≤ 1, or of rank 2 with two rows or two columns, takes the closed form of
+    :func:`_pinv_ints`, with A⁺b = (N b) / d summed in integers; anything else goes to :func:`pinv`."""
+    fast = _pinv_ints(a, rank_of(a)) if _is_int_matrix(a) else None  # type: ignore[arg-type]
+    if fast is None:
+        ap = pinv(fmat(a))
+        return ap, matvec(ap, [dec(x) for x in b])
+    n, d = fast
+    bi, den = _scaled_ints(b)
+    return ([[Fraction(x, d) for x in row] for row in n],
+            [Fraction(sum(x * y for x, y in zip(row, bi, strict=True)), d * den) for row in n])
+
+
+def basic_lstsq_of(a: Sequence[Sequence[int | float]], b: Sequence[int | float]) -> list[Fraction]:
+    """``basic_lstsq(fmat(a), [dec(x) for x in b])``. For an integer A: the normal equations
+    AᵀA x = Aᵀ(L b) in integers (L the common denominator of b), brought to a reduced echelon form
+    by fraction-free Gauss–Jordan elimination. Each pivot row is a multiple of the matching row of
+    the reduced row echelon form (which is unique), so x at a pivot column is its right-hand side
+    over its pivot, divided by L; free variables are 0, as in :func:`basic_lstsq`."""
+    if not _is_int_matrix(a):
+        return basic_lstsq(fmat(a), [dec(x) for x in b])
+    bi, den = _scaled_ints(b)
+    at = [list(col) for col in zip(*a, strict=True)]
+    m = [[sum(x * y for x, y in zip(u, v, strict=True)) for v in at] + [sum(x * y for x, y in zip(u, bi, strict=True))]
+         for u in at]
+    rows, cols = len(m), len(m[0])
+    pivots: list[tuple[int, int]] = []
+    for c in range(cols):
+        r = len(pivots)
+        piv = next((i for i in range(r, rows) if m[i][c] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        top = m[r]
+        lead = top[c]
+        for i in range(rows):
+            f = m[i][c]
+            if i != r and f:
+                new = [x * lead - y * f for x, y in zip(m[i], top, strict=True)]
+                g = math.gcd(*new)
+                m[i] = [x // g for x in new] if g > 1 else new
+        pivots.append((r, c))
+        if len(pivots) == rows:
+            break
+    x = [Fraction(0)] * len(at)
+    for i, c in pivots:
+        x[c] = Fraction(m[i][-1], m[i][c] * den)
+    return x
+
+
+def transpose_times(a: Sequence[Sequence[int | float]], b: Sequence[int | float]) -> list[Fraction]:
+    """``matvec(transpose(fmat(a)), [dec(x) for x in b])``, summed in integers for an integer A."""
+    if not _is_int_matrix(a):
+        return matvec(transpose(fmat(a)), [dec(x) for x in b])
+    bi, den = _scaled_ints(b)
+    return [Fraction(sum(x * y for x, y in zip(col, bi, strict=True)), den) for col in zip(*a, strict=True)]
 
 
 # -- formatting ----------------------------------------------------------------------------
@@ -896,12 +1015,12 @@ class Pseudoinverse(Generator):
                     a = [[ui * vj for vj in v] for ui in u]
                 else:
                     a = _int_matrix(rng, rows, cols, -5, 5)
-                if rank(fmat(a)) >= 1 and all(any(row) for row in transpose(fmat(a))) and \
-                        (want is None or rank(fmat(a)) == want):
+                r = rank_of(a)
+                if r >= 1 and all(any(col) for col in zip(*a, strict=True)) and (want is None or r == want):
                     break
             else:
                 raise DrawError("pseudoinverse: no usable matrix in 200 tries")
-        kind = {"shape": f"{len(a)}x{len(a[0])}", "rank": rank(fmat(a))}
+        kind = {"shape": f"{len(a)}x{len(a[0])}", "rank": rank_of(a)}
         if f"{len(a)}x{len(a[0])}" not in PINV_SHAPES:
             del kind["shape"]  # another shape of the user's: validate() checks a shape given with it
         if "b" in fixed:
@@ -917,8 +1036,8 @@ class Pseudoinverse(Generator):
             raise ParamError(f"matrix must have at most 8 columns (got {len(a[0])})")
         if "shape" in p and p["shape"] != f"{len(a)}x{len(a[0])}":
             raise ParamError(f"shape must be the matrix's, {len(a)}x{len(a[0])} (got shape={p['shape']}); drop shape")
-        if "rank" in p and p["rank"] != rank(fmat(a)):
-            raise ParamError(f"rank must be the matrix's rank, {rank(fmat(a))} (got rank={p['rank']}); drop rank")
+        if "rank" in p and p["rank"] != rank_of(a):
+            raise ParamError(f"rank must be the matrix's rank, {rank_of(a)} (got rank={p['rank']}); drop rank")
         if len(b) != len(a):
             raise ParamError(f"b must have one entry per row of the matrix ({len(a)}) (got {len(b)} entries)")
         _, x = self._exact(p)
@@ -930,11 +1049,7 @@ class Pseudoinverse(Generator):
 
     def _exact(self, p: Params) -> tuple[Mat, list[Fraction]]:
         """(A⁺, A⁺b), exact; computed once per params (validate, solve and render all need it)."""
-        def compute() -> tuple[Mat, list[Fraction]]:
-            ap = pinv(fmat(p["matrix"]))
-            return ap, matvec(ap, [dec(x) for x in p["b"]])
-
-        ap, x = memo(_PINV, repr((p["matrix"], p["b"])), compute)
+        ap, x = memo(_PINV, repr((p["matrix"], p["b"])), lambda: pinv_solution(p["matrix"], p["b"]))
         return [row[:] for row in ap], x[:]
 
     def solve(self, p: Params) -> list[Answer]:
@@ -944,7 +1059,7 @@ class Pseudoinverse(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, b = p["matrix"], p["b"]
         ap, x = self._exact(p)
-        r = rank(fmat(a))
+        r = rank_of(a)
         rows, cols = len(a), len(a[0])
         q = (f"Find the minimum-norm least-squares solution \\(x = A^+ b\\) (Moore–Penrose pseudoinverse) for "
              f"\\[A = {mat_tex(a)}, \\quad b = {vec_tex(b)}\\] Give the {cols} entries of x.")
@@ -973,13 +1088,12 @@ class Pseudoinverse(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        a = fmat(p["matrix"])
-        b = [dec(v) for v in p["b"]]
-        basic = basic_lstsq(a, b)
+        a, b = p["matrix"], p["b"]
+        basic = basic_lstsq_of(a, b)
         return keep_wrong(answers[0], [
             Distractor([float(v) for v in basic], "a least-squares solution with the free variables set to 0, "
                                                   "not the minimum-norm one"),
-            Distractor([float(v) for v in matvec(transpose(a), b)], "uses Aᵀb: the transpose is not an inverse"),
+            Distractor([float(v) for v in transpose_times(a, b)], "uses Aᵀb: the transpose is not an inverse"),
         ])
 
     def check(self, p: Params, answers: list[Answer]) -> None:

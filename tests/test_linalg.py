@@ -222,3 +222,78 @@ def test_eigen_moduli_ratio_equals_mpmath_eig() -> None:
         assert want == pytest.approx(moduli.max() / moduli.min(), rel=1e-9)
         char = [round(c) for c in np.poly(np.array(a, dtype=float))]
         assert linalg.charpoly(a) == char, a
+
+
+# -- fast exact paths (issue 16, speed): each against the plain Fraction computation ----------
+
+
+def _linalg_module() -> Any:
+    import sys
+
+    return sys.modules[type(REG.get("linalg.pseudoinverse")).__module__]
+
+
+def _random_matrix(rng: Any, rows: int, cols: int, decimals: bool = False) -> list[list[Any]]:
+    """Integer matrices of every rank: dense, outer products (rank 1), zero, dependent rows and
+    columns; with ``decimals``, some decimal and float entries too."""
+    kind = rng.choice(["dense", "dense", "outer", "zero", "dep_row", "dep_col", "sparse"])
+    if kind == "outer":
+        u, v = [rng.randint(-3, 3) for _ in range(rows)], [rng.randint(-3, 3) for _ in range(cols)]
+        a = [[x * y for y in v] for x in u]
+    elif kind == "zero":
+        a = [[0] * cols for _ in range(rows)]
+    else:
+        a = [[rng.randint(-9, 9) if kind != "sparse" or rng.random() < 0.3 else 0 for _ in range(cols)]
+             for _ in range(rows)]
+    if kind == "dep_row" and rows > 2:
+        k = rng.randint(-3, 3)
+        a[-1] = [k * x + y for x, y in zip(a[0], a[1], strict=True)]
+    if kind == "dep_col" and cols > 2:
+        k = rng.randint(-3, 3)
+        for row in a:
+            row[-1] = k * row[0] - row[1]
+    if decimals and rng.random() < 0.3:
+        i, j = rng.randrange(rows), rng.randrange(cols)
+        a[i][j] = rng.choice([0.5, -1.25, 0.1, 2.0, 1e-3])
+    return a
+
+
+def test_rank_of_equals_rank_of_the_fractions() -> None:
+    import random
+
+    linalg = _linalg_module()
+    rng = random.Random(160)
+    for _ in range(600):
+        a = _random_matrix(rng, rng.randint(1, 6), rng.randint(1, 6), decimals=True)
+        assert linalg.rank_of(a) == linalg.rank(linalg.fmat(a)) == len(linalg.rref(linalg.fmat(a))[1]), a
+
+
+def test_pseudoinverse_closed_forms_equal_the_elimination() -> None:
+    """pinv_solution (the closed forms for integer matrices of rank ≤ 1 or rank 2 with two rows or
+    columns), basic_lstsq_of and transpose_times (integer elimination and sums) give the Fractions
+    of pinv, basic_lstsq and matvec on Fractions, for integer and decimal b; decimal matrices and
+    other shapes and ranks still go through the general code (and agree trivially)."""
+    import random
+    from fractions import Fraction
+
+    linalg = _linalg_module()
+    rng = random.Random(161)
+    fast = 0
+    for t in range(700):
+        shape = rng.choice([(3, 2), (2, 3), (2, 2), (3, 3), (4, 2), (2, 4), (1, 3), (3, 1), (4, 3)])
+        a = _random_matrix(rng, *shape, decimals=t % 5 == 0)
+        b: list[Any] = [rng.randint(-9, 9) for _ in range(len(a))]
+        if rng.random() < 0.3:
+            b = [rng.choice([x, x / 4, 0.1 * x, 1.5]) for x in b]
+        fa, fb = linalg.fmat(a), [linalg.dec(x) for x in b]
+        want = linalg.pinv(fa)
+        if linalg.rank(fa) == 0:
+            assert want == [[Fraction(0)] * len(a) for _ in a[0]]
+        got_ap, got_x = linalg.pinv_solution(a, b)
+        assert got_ap == want, a
+        assert got_x == linalg.matvec(want, fb), (a, b)
+        assert linalg.basic_lstsq_of(a, b) == linalg.basic_lstsq(fa, fb), (a, b)
+        assert linalg.transpose_times(a, b) == linalg.matvec(linalg.transpose(fa), fb), (a, b)
+        if linalg._is_int_matrix(a) and linalg._pinv_ints(a, linalg.rank(fa)) is not None:
+            fast += 1
+    assert fast > 400
