@@ -333,7 +333,7 @@ def sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
 @functools.lru_cache(maxsize=256)
 def _sigmas_cached(a: tuple[tuple[int | float, ...], ...]) -> tuple[float, ...]:
     k = min(len(a), len(a[0]))
-    r = rank(fmat(a))
+    r = rank_of(a)
     if r == 0:
         return (0.0,) * k
     if all(isinstance(x, int) and abs(x) <= 2**20 for row in a for x in row):
@@ -547,7 +547,7 @@ def _full_column_rank(p: Params) -> None:
     if rows < cols:
         raise ParamError(f"matrix must have at least as many rows as columns (got {rows}×{cols}): a wide "
                          "matrix has a null space, so σmin = 0 and κ is infinite; transpose it")
-    r = rank(fmat(a))
+    r = rank_of(a)
     if r < cols:
         raise ParamError(f"matrix must have full column rank (got rank {r} < {cols} columns): σmin = 0 and κ is "
                          "infinite; change an entry")
@@ -557,7 +557,7 @@ def _draw_conditioned(rng: Rng, kappa_max: float) -> list[list[int]]:
     for _ in range(500):
         rows, cols = rng.choice(SHAPES)
         a = _int_matrix(rng, rows, cols)
-        if rank(fmat(a)) < cols:
+        if rank_of(a) < cols:
             continue
         s = sigmas(a)
         if 1.2 <= s[0] / s[-1] <= kappa_max:
@@ -598,9 +598,18 @@ def _sci_tex(x: Fraction, sig: int) -> str:
     return ("-" if x < 0 else "") + (mant if e == 0 else f"{mant} \\times 10^{{{e}}}")
 
 
+def gram(a: Sequence[Sequence[int | float]]) -> Mat:
+    """AᵀA exactly, ``matmul(transpose(fmat(a)), fmat(a))``; for an integer matrix the dot products
+    of its columns are summed in integers."""
+    if not _is_int_matrix(a):
+        return matmul(transpose(fmat(a)), fmat(a))
+    cols = list(zip(*a, strict=True))
+    return [[Fraction(sum(x * y for x, y in zip(u, v, strict=True))) for v in cols] for u in cols]
+
+
 def _gram_story(a: Sequence[Sequence[int | float]]) -> str:
     """A sentence with AᵀA and its eigenvalues (closed form for two columns)."""
-    g = matmul(transpose(fmat(a)), fmat(a))
+    g = gram(a)
     s = sigmas(a)
     lams = [x * x for x in s]
     head = f"\\[A^T A = {mat_tex([[exact_tex(x) for x in row] for row in g])}\\]"
@@ -1138,7 +1147,7 @@ class LowrankError(Generator):
                 a = _int_matrix(rng, rows, cols)
             top = min(len(a), len(a[0])) - 1
             k = fixed.get("k") or rng.integer(1, max(1, top - 1))  # mostly ≥ 2 discarded values
-            if "matrix" in fixed or rank(fmat(a)) > k:
+            if "matrix" in fixed or rank_of(a) > k:
                 return {"matrix": a, "k": k}
         raise DrawError("lowrank_error: no matrix of rank > k in 200 tries")
 

@@ -297,3 +297,14 @@ def test_pseudoinverse_closed_forms_equal_the_elimination() -> None:
         if linalg._is_int_matrix(a) and linalg._pinv_ints(a, linalg.rank(fa)) is not None:
             fast += 1
     assert fast > 400
+
+
+def test_gram_equals_the_fraction_product() -> None:
+    import random
+
+    linalg = _linalg_module()
+    rng = random.Random(162)
+    for _ in range(400):
+        a = _random_matrix(rng, rng.randint(1, 6), rng.randint(1, 4), decimals=True)
+        fa = linalg.fmat(a)
+        assert linalg.gram(a) == linalg.matmul(linalg.transpose(fa), fa), a
