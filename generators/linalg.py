@@ -130,61 +130,6 @@ def _mp_exp30(x: int | float) -> Any:
         return mpmath.exp(mpmath.mpf(x))
 
 
-def _mp_det(rows: Sequence[Sequence[Any]]) -> Any:
-    """``mpmath.det(mpmath.matrix(rows))`` for a square matrix of mpf numbers, at the working precision,
-    by the very same libmp operations, roundings and order: mpmath 1.3's LU_decomp (the pivot of
-    column j is the row with the largest |a_kj| / Σ_l |a_kl|, the first one on ties; a pivot or row
-    sum at most ‖A‖₁·eps means singular, det 0), then the product of U's diagonal with the sign of
-    the row swaps. It runs on lists of mpf tuples instead of mpmath's matrix class and mpf objects,
-    whose overhead is most of mpmath's cost. Where mpmath fails (no row offers column j a nonzero
-    pivot: a TypeError in its swap_row) this raises TypeError too."""
-    import mpmath
-
-    lib = mpmath.libmp
-    mpf_abs, mpf_div, mpf_gt, mpf_le, mpf_mul = lib.mpf_abs, lib.mpf_div, lib.mpf_gt, lib.mpf_le, lib.mpf_mul
-    mpf_mul_int, mpf_rdiv_int, mpf_sub, mpf_sum = lib.mpf_mul_int, lib.mpf_rdiv_int, lib.mpf_sub, lib.mpf_sum
-    ctx = mpmath.mp
-    prec, rnd = ctx._prec_rounding
-    n = len(rows)
-    a = [[x._mpf_ for x in row] for row in rows]
-    norm = max((mpf_sum([mpf_abs(a[i][j]) for i in range(n)], prec, rnd, True) for j in range(n)),
-               key=ctx.make_mpf)  # mnorm(A, 1): the largest column sum of |a_ij|
-    tol = mpf_abs(mpf_mul(norm, ctx.eps._mpf_, prec, rnd), prec, rnd)
-    perm: list[int | None] = [None] * (n - 1)
-    for j in range(n - 1):
-        biggest = None
-        for k in range(j, n):
-            s = mpf_sum([mpf_abs(a[k][col], prec, rnd) for col in range(j, n)], prec, rnd, False)
-            if mpf_le(mpf_abs(s, prec, rnd), tol):
-                return 0
-            current = mpf_mul(mpf_rdiv_int(1, s, prec, rnd), mpf_abs(a[k][j], prec, rnd), prec, rnd)
-            if mpf_gt(current, biggest if biggest is not None else (0, 0, 0, 0)):
-                biggest = current
-                perm[j] = k
-        pj = perm[j]
-        if pj is None:
-            raise TypeError("no pivot in a column (mpmath's LU_decomp fails the same way)")
-        a[j], a[pj] = a[pj], a[j]
-        top = a[j]
-        if mpf_le(mpf_abs(top[j], prec, rnd), tol):
-            return 0
-        for i in range(j + 1, n):
-            row = a[i]
-            row[j] = f = mpf_div(row[j], top[j], prec, rnd)
-            for k in range(j + 1, n):
-                row[k] = mpf_sub(row[k], mpf_mul(f, top[k], prec, rnd), prec, rnd)
-    if mpf_le(mpf_abs(a[n - 1][n - 1], prec, rnd), tol):
-        return 0
-    sign = 1
-    for i, e in enumerate(perm):
-        if i != e:
-            sign = -sign
-    z = mpf_mul_int(a[0][0], sign, prec, rnd)
-    for i in range(1, n):
-        z = mpf_mul(z, a[i][i], prec, rnd)
-    return ctx.make_mpf(z)
-
-
 def rank(a: Mat) -> int:
     """The exact rank: fraction-free elimination on the rows scaled to integers (the same number as
     ``len(rref(a)[1])``, without Fraction arithmetic)."""
@@ -1353,7 +1298,7 @@ class DetExp(Generator):
         with mpmath.workdps(30):
             ea = [[_mp_exp30(x) for x in row] for row in a]
             try:
-                entrywise = float(_mp_det(ea))  # = mpmath.det(mpmath.matrix(ea)), faster
+                entrywise = float(mpmath.det(mpmath.matrix(ea)))
             except (TypeError, ZeroDivisionError):  # mpmath's LU fails on a singular matrix (equal columns)
                 entrywise = float(det(ea))  # type: ignore[arg-type]
         ds = [

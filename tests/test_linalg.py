@@ -331,52 +331,12 @@ def test_det_of_equals_the_fraction_determinant() -> None:
         assert linalg.det_of(a) == linalg.det([[Fraction(x) for x in row] for row in a]), a
 
 
-def test_mp_det_is_mpmath_det_bit_for_bit() -> None:
-    """_mp_det gives mpmath.det(mpmath.matrix(...)) exactly (the same mpf, so the same float), at the
-    30 digits of det_exp's distractor and at 15, on exp entries as in det_exp and on matrices that
-    are singular, have a zero column or row, ties in the pivot choice, or one entry; where mpmath
-    raises TypeError (no pivot in a column), so does _mp_det."""
-    import random
-
+def test_mp_exp30_is_mpmath_exp() -> None:
+    """The cached exp of a matrix entry is mpmath's exp at 30 digits."""
     import mpmath
 
     linalg = _linalg_module()
-    rng = random.Random(164)
-    cases: list[list[list[Any]]] = [
-        [[-0.7, -0.7, -0.1], [0.9, 0.9, 0.9], [0.2, 0.2, 0.4]],  # equal columns (seed 1339)
-        [[0, 1, 2], [0, 3, 4], [0, 5, 6]],
-        [[1, 2, 3], [0, 0, 0], [4, 5, 6]],
-        [[1, 1], [1, 1]],
-        [[2, 1], [1, 2]],
-        [[0.5]],
-        [[1, 2, 3], [2, 4, 6], [1, 0, 1]],
-        [[0, 1], [1, 0]],
-    ]
-    for _ in range(600):
-        n = rng.choice([1, 2, 2, 3, 3, 3, 4])
-        vals = [x / 10 for x in range(-10, 11)] + [0, 0, 1, -1, 3]
-        a = [[rng.choice(vals) for _ in range(n)] for _ in range(n)]
-        if n > 1 and rng.random() < 0.2:
-            for row in a:
-                row[-1] = row[0] * rng.choice([1, 2, -1])
-        cases.append(a)
-    raised = 0
-    for a in cases:
-        for dps, entries in ((30, "exp"), (30, "plain"), (15, "exp")):
-            with mpmath.workdps(dps):
-                m = [[mpmath.exp(mpmath.mpf(x)) if entries == "exp" else mpmath.mpf(x) for x in row] for row in a]
-                try:
-                    want: Any = mpmath.det(mpmath.matrix(m))
-                except TypeError:
-                    with pytest.raises(TypeError):
-                        linalg._mp_det(m)
-                    raised += 1
-                    continue
-                got = linalg._mp_det(m)
-                assert type(got) is type(want) and got == want and float(got) == float(want), (a, dps, entries)
-                if isinstance(want, mpmath.mpf):
-                    assert got._mpf_ == want._mpf_, (a, dps, entries)
+    for x in [0, 1, -1, 3, 0.1, -0.7, 2.5, -9]:
         with mpmath.workdps(30):
-            assert [[linalg._mp_exp30(x) for x in row] for row in a] == \
-                [[mpmath.exp(mpmath.mpf(x)) for x in row] for row in a]
-    assert raised > 0
+            want = mpmath.exp(mpmath.mpf(x))
+        assert linalg._mp_exp30(x) == want
