@@ -1114,7 +1114,7 @@ class Pseudoinverse(Generator):
             how = (f"A has full row rank {r} (a wide matrix): \\(A^+ = A^T (A A^T)^{{-1}}\\), which picks, "
                    "among the infinitely many exact solutions, the one with the smallest norm.")
         elif r == 1:
-            fro2 = entry_tex(sum(Fraction(v) ** 2 for row in a for v in row))
+            fro2 = entry_tex(sum(dec(v) ** 2 for row in a for v in row))
             how = ("A has rank 1, \\(A = u v^T\\), so \\(A^T A\\) is singular and \\((A^T A)^{-1}\\) "
                    "does not exist. For a rank-1 matrix \\(A^+ = \\frac{A^T}{\\left\\| A \\right\\|_F^2}\\) "
                    f"(here \\(\\left\\| A \\right\\|_F^2 = {fro2}\\)).")

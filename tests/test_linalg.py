@@ -340,3 +340,11 @@ def test_mp_exp30_is_mpmath_exp() -> None:
         with mpmath.workdps(30):
             want = mpmath.exp(mpmath.mpf(x))
         assert linalg._mp_exp30(x) == want
+
+
+def test_pseudoinverse_rank_one_decimal_norm_is_the_decimal_one() -> None:
+    """‖A‖²_F of a decimal matrix is shown from the decimals the learner reads (0.1 is 1/10), not
+    from their binary values: [[0.1, 0.2], [0.2, 0.4]] has ‖A‖²_F = 0.01 + 0.04 + 0.04 + 0.16 = 1/4."""
+    p = problem("linalg.pseudoinverse", matrix=[[0.1, 0.2], [0.2, 0.4]], b=[1, 0])
+    assert "\\left\\| A \\right\\|_F^2 = \\frac{1}{4}" in p.solution or "_F^2 = 0.25" in p.solution, p.solution
+    assert "1298074214633706907132624082305024" not in p.solution
