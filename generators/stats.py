@@ -71,8 +71,21 @@ _TINY = 1 / _BIG
 
 def _fits(*xs: Fraction | int | float) -> bool:
     """Whether every exact value is 0 or between 1e-300 and 1e300 in size: it then converts to a double
-    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits."""
-    return all(x == 0 or _TINY <= abs(Fraction(x)) <= _BIG for x in xs)
+    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits.
+
+    Fast path for a Fraction a/b: with e = bits(|a|) − bits(b), |a/b| lies strictly between 2^(e−1)
+    and 2^(e+1), so |e| ≤ 989 puts it inside (2^-990, 2^990) ⊂ (1e-300, 1e300) without comparing
+    Fractions; other values (and Fractions near the limits) take the exact comparison."""
+    for x in xs:
+        if type(x) is Fraction:
+            num = x.numerator
+            if not num:
+                continue
+            if -990 < abs(num).bit_length() - x.denominator.bit_length() < 990:
+                continue
+        if not (x == 0 or _TINY <= abs(Fraction(x)) <= _BIG):
+            return False
+    return True
 
 
 def _tp(x: float | Fraction, sig: int = 4) -> str:
@@ -238,11 +251,10 @@ class SamplesNeeded(Generator):
 
 
 @functools.lru_cache(maxsize=256)
-def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
-        Fraction, Fraction, Fraction, Fraction, Fraction]:
-    """:meth:`Regression._sums`, cached (draw, validate, solve, render and distractors all need it)
-    and summed in integers over the common denominator ``den`` (the same exact values as summing
-    Fractions): with ``X = x·den``, ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+def _regression_ints(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int]:
+    """(n, den, ΣX, ΣY, Q_xx, Q_yy, Q_xy) of the values scaled to integers ``X = x·den`` over their
+    common denominator ``den``, with ``Q_xx = nΣX² − (ΣX)²``, ``Q_yy`` alike and ``Q_xy = nΣXY − ΣX·ΣY``
+    (n·den² times the centered sums)."""
     xs, ys = [_q(v) for v in x], [_q(v) for v in y]
     n = len(xs)
     den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
@@ -250,9 +262,20 @@ def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
     yi = [f.numerator * (den // f.denominator) for f in ys]
     sx, sy = sum(xi), sum(yi)
     cross = sum(a * b for a, b in zip(xi, yi, strict=True))
+    return (n, den, sx, sy, n * sum(a * a for a in xi) - sx * sx, n * sum(b * b for b in yi) - sy * sy,
+            n * cross - sx * sy)
+
+
+@functools.lru_cache(maxsize=256)
+def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`Regression._sums`, cached (validate and render need it) and summed in integers over the
+    common denominator ``den`` (the same exact values as summing Fractions): with ``X = x·den``,
+    ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+    n, den, sx, sy, qxx, qyy, qxy = _regression_ints(x, y)
     mean_den, sum_den = n * den, n * den * den
-    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(n * sum(a * a for a in xi) - sx * sx, sum_den),
-            Fraction(n * sum(b * b for b in yi) - sy * sy, sum_den), Fraction(n * cross - sx * sy, sum_den))
+    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(qxx, sum_den), Fraction(qyy, sum_den),
+            Fraction(qxy, sum_den))
 
 
 class Regression(Generator):
@@ -317,10 +340,14 @@ class Regression(Generator):
         return _regression_sums(tuple(x), tuple(y))
 
     def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
-        mx, my, sxx, syy, sxy = self._sums(x, y)
-        slope = sxy / sxx
-        r = math.sqrt(float(sxy * sxy / (sxx * syy)))  # r² exactly, so tiny or huge sums cannot overflow
-        return [float(slope), float(my - slope * mx), -r if sxy < 0 else r]
+        """[b, a, r]: b = S_xy/S_xx, a = ȳ − b·x̄ and r² = S_xy²/(S_xx·S_yy), each rounded once from its
+        exact value. With the integer sums of :func:`_regression_ints` these are the ratios
+        Q_xy/Q_xx, (ΣY·Q_xx − Q_xy·ΣX)/(n·den·Q_xx) and Q_xy²/(Q_xx·Q_yy) (the scale factors cancel);
+        int / int is correctly rounded like ``float(Fraction)``, so the floats are those of the Fraction
+        formulas (tested in tests/test_stats.py), without building Fractions for each rejected draw."""
+        n, den, sx, sy, qxx, qyy, qxy = _regression_ints(tuple(x), tuple(y))
+        r = math.sqrt(qxy * qxy / (qxx * qyy))  # r² exactly, so tiny or huge sums cannot overflow
+        return [qxy / qxx, (sy * qxx - qxy * sx) / (n * den * qxx), -r if qxy < 0 else r]
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]))]
@@ -352,13 +379,15 @@ class Regression(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        mx, my, sxx, syy, sxy = self._sums(p["x"], p["y"])
+        # x̄, ȳ, b_xy = S_xy/S_yy (slope of x regressed on y) and x̄ − b_xy·ȳ, each rounded once from its
+        # exact value as integer ratios (see _fit).
+        n, den, sx, sy, qxx, qyy, qxy = _regression_ints(tuple(p["x"]), tuple(p["y"]))
+        mx, my = sx / (n * den), sy / (n * den)
         r = answers[0].values[2]
-        b_xy = sxy / syy  # slope of x regressed on y
         return _keep(answers[0], [
-            Distractor([r, float(my) - r * float(mx), r],
+            Distractor([r, my - r * mx, r],
                        "uses r as the slope: the slope is r·s_y/s_x, in units of y per unit of x"),
-            Distractor([float(b_xy), float(mx - b_xy * my), r],
+            Distractor([qxy / qyy, (sx * qyy - qxy * sy) / (n * den * qyy), r],
                        "regresses x on y (S_xy/S_yy) instead of y on x (S_xy/S_xx)"),
         ])
 
@@ -616,13 +645,10 @@ class BetaBernoulli(Generator):
 
 
 @functools.lru_cache(maxsize=256)
-def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
-        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
-    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
-    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
-    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
-    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
-    (unpaired)."""
+def _paired_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int, int]:
+    """(n, den, S_d, Q_d, S_x, Q_x, S_y, Q_y): the values scaled to integers over their common
+    denominator ``den``, with ``S = ΣX`` and ``Q = nΣX² − S²`` (= n·Σ(X − X̄)², so Q_d = 0 exactly when
+    all differences are equal)."""
     xs, ys = [_q(v) for v in x], [_q(v) for v in y]
     n = len(xs)
     den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
@@ -635,6 +661,18 @@ def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
         return s, n * sum(a * a for a in v) - s * s
 
     (sd, qd), (sx, qx), (sy, qy) = s_q(di), s_q(xi), s_q(yi)
+    return n, den, sd, qd, sx, qx, sy, qy
+
+
+@functools.lru_cache(maxsize=256)
+def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
+    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
+    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
+    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
+    (unpaired)."""
+    n, den, sd, qd, sx, qx, sy, qy = _paired_sums(x, y)
     mean_den, var_den = n * den, n * (n - 1) * den * den
     return (Fraction((n - 1) * sd * sd, qd), Fraction((n - 1) * (sx - sy) ** 2, qx + qy),
             Fraction(sd, mean_den), Fraction(qd, var_den), Fraction(sx, mean_den), Fraction(sy, mean_den),
@@ -695,13 +733,14 @@ class PairedVsUnpaired(Generator):
         if len(x) != len(y):
             raise ParamError(f"x and y must have the same length (got {len(x)} and {len(y)}): "
                              "paired data has one x and one y per item")
-        d = [_q(a) - _q(b) for a, b in zip(x, y, strict=True)]
-        if len(set(d)) < 2:
+        # The differences are all equal exactly when Q_d = nΣd² − (Σd)² is 0 (tested against the set of
+        # the exact differences in tests/test_stats.py).
+        if _paired_sums(tuple(x), tuple(y))[3] == 0:
             raise ParamError("the differences x_i − y_i must not all be equal (their SD would be 0 and the paired t "
                              f"infinite); got x={x}, y={y}")
-        _, _, dbar, vd, mx, my, vx, vy = self._exact(p)
-        n = len(x)
-        if not _fits(dbar, vd, mx, my, vx, vy, dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy)):
+        # tp2 and tu2 are d̄²·n/s_d² and (x̄ − ȳ)²·n/(s_x² + s_y²), exactly.
+        tp2, tu2, dbar, vd, mx, my, vx, vy = self._exact(p)
+        if not _fits(dbar, vd, mx, my, vx, vy, tp2, tu2):
             raise ParamError("x and y are too extreme for double precision (a mean, variance or t² is beyond 1e300 "
                              "or below 1e-300 in size); use scores between about 1e-100 and 1e100 in size, with "
                              "differences that are not tiny")

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from quizgen.cli import cli
 from quizgen.errors import ParamError
+from quizgen.gentools import keep_wrong
 from quizgen.grading import accepts
+from quizgen.model import Distractor
 from quizgen.registry import load_registry
 
 from .conftest import answers, problem, value
@@ -263,3 +265,103 @@ def test_softmax_temperature_user_values_outside_the_envelope_stay_accepted() ->
 
 def test_standard_error_exact_for_a_perfect_square() -> None:
     assert value("stats.standard_error", sigma=2.2, n=25) == 0.44  # not 0.44000000000000006
+
+
+# -- fast paths (issue 16, speed) against the plain computations they replaced ------------------------------
+def _stats_module() -> Any:
+    import sys
+
+    return sys.modules[type(load_registry().get("stats.paired_vs_unpaired")).__module__]
+
+
+def _plain_fits(*xs: Any) -> bool:
+    from fractions import Fraction
+
+    big = Fraction(10) ** 300
+    return all(x == 0 or 1 / big <= abs(Fraction(x)) <= big for x in xs)
+
+
+def test_fits_fast_path_equals_the_exact_comparison() -> None:
+    import random
+    from fractions import Fraction
+
+    fits = _stats_module()._fits
+    rng = random.Random(16)
+    edges = [Fraction(0), Fraction(10) ** 300, Fraction(10) ** -300, Fraction(10) ** 300 + 1,
+             Fraction(10) ** -300 - Fraction(1, 10**400), Fraction(-(10**300)), Fraction(2) ** 990,
+             Fraction(2) ** -990, Fraction(2) ** 996, Fraction(2) ** -997, 0, 0.0, 1e300, 1e-300, 1e301, 5, -7]
+    values: list[Any] = edges + [
+        Fraction(rng.choice([-1, 1]) * rng.randint(1, 10**rng.randint(1, 400)), rng.randint(1, 10**rng.randint(1, 400)))
+        for _ in range(400)] + [rng.uniform(-1, 1) * 10.0 ** rng.randint(-307, 307) for _ in range(100)]
+    for v in values:
+        assert fits(v) == _plain_fits(v), v
+    for _ in range(300):
+        xs = rng.sample(values, rng.randint(1, 6))
+        assert fits(*xs) == _plain_fits(*xs)
+
+
+def test_paired_sums_zero_spread_means_all_differences_equal() -> None:
+    import random
+
+    from quizgen.gentools import exact_decimal
+
+    mod = _stats_module()
+    rng = random.Random(7)
+    for _ in range(400):
+        n = rng.randint(1, 8)
+        y = [round(rng.random(), rng.choice([1, 2, 3])) for _ in range(n)]
+        kind = rng.random()
+        if kind < 0.4:  # all differences equal
+            shift = round(rng.uniform(-0.2, 0.2), 2)
+            x = [v + shift for v in y]
+        elif kind < 0.6:
+            x = list(y)
+        else:
+            x = [round(rng.random(), 2) for _ in range(n)]
+        d = {exact_decimal(a) - exact_decimal(b) for a, b in zip(x, y, strict=True)}
+        assert (mod._paired_sums(tuple(x), tuple(y))[3] == 0) == (len(d) < 2), (x, y)
+
+
+def test_regression_fit_from_integer_sums_equals_the_fraction_formulas() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    gen = load_registry().get("stats.regression")
+    rng = random.Random(3)
+    for i in range(400):
+        n = rng.randint(2, 12)
+        kind = i % 4
+        if kind == 0:
+            x = [float(v) for v in rng.sample(range(-20, 20), n)]
+            y = [round(rng.uniform(-100, 100), 1) for _ in range(n)]
+        elif kind == 1:
+            x = [round(rng.uniform(-1, 1), 3) for _ in range(n)]
+            y = [round(2 * v + rng.uniform(-1e-3, 1e-3), 4) for v in x]
+        elif kind == 2:
+            x = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30) for _ in range(n)]
+            y = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30) for _ in range(n)]
+        else:  # exact fits, zero intercepts, anti-correlated
+            x = [float(v) for v in range(n)]
+            y = [rng.choice([-3.0, 0.0, 2.5]) * v for v in x]
+        if len(set(x)) < 2 or len(set(y)) < 2:
+            continue
+        xs, ys = [exact_decimal(v) for v in x], [exact_decimal(v) for v in y]
+        mx, my = sum(xs, Fraction(0)) / n, sum(ys, Fraction(0)) / n
+        sxx = sum(((a - mx) ** 2 for a in xs), Fraction(0))
+        syy = sum(((b - my) ** 2 for b in ys), Fraction(0))
+        sxy = sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0))
+        assert gen._sums(x, y) == (mx, my, sxx, syy, sxy)
+        slope = sxy / sxx
+        r = math.sqrt(float(sxy * sxy / (sxx * syy)))
+        r = -r if sxy < 0 else r
+        expected = [float(slope), float(my - slope * mx), r]
+        got = gen._fit(x, y)
+        assert [v.hex() for v in got] == [v.hex() for v in expected], (x, y)
+        b_xy = sxy / syy
+        plain = [[r, float(my) - r * float(mx), r], [float(b_xy), float(mx - b_xy * my), r]]
+        answer = gen.solve({"x": x, "y": y})[0]
+        got_ds = [[v.hex() for v in d.value] for d in gen.distractors({"x": x, "y": y}, [answer])]
+        kept = keep_wrong(answer, [Distractor(v, str(j)) for j, v in enumerate(plain)])
+        assert got_ds == [[v.hex() for v in d.value] for d in kept], (x, y)
