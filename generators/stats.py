@@ -41,8 +41,20 @@ def _seq(xs: Sequence[float], sig: int = 6) -> str:
 
 
 
-def _mean(xs: Sequence[Fraction]) -> Fraction:
-    return sum(xs, Fraction(0)) / len(xs)
+def _scaled(values: Sequence[int | float]) -> tuple[int, list[int]]:
+    """(den, [x·den for x]): the exact decimals of ``values`` as integers over their common
+    denominator ``den``, so that sums of them and of their products need no Fraction arithmetic
+    (Σx = ΣX/den, Σxy = ΣXY/den²; e.g. the mean is ``Fraction(ΣX, n·den)``)."""
+    fs = [_q(v) for v in values]
+    den = math.lcm(*(f.denominator for f in fs))
+    return den, [f.numerator * (den // f.denominator) for f in fs]
+
+
+def _exact_mean(values: Sequence[int | float]) -> Fraction:
+    """The mean of the exact decimals of ``values``, summed in integers (the same Fraction as
+    ``sum(map(_q, values), Fraction(0)) / len(values)``)."""
+    den, xi = _scaled(values)
+    return Fraction(sum(xi), len(xi) * den)
 
 
 def _phi(x: float) -> float:
@@ -448,20 +460,30 @@ class GaussianUpdate(Generator):
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         """(prior precision, data precision, posterior mean), exact; once per params."""
+        return GaussianUpdate._memo(p)[:3]
+
+    @staticmethod
+    def _xbar(p: Params) -> Fraction:
+        """The sample mean x̄, exact; once per params."""
+        return GaussianUpdate._memo(p)[3]
+
+    @staticmethod
+    def _memo(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction]:
         return memo(_POSTERIOR, repr((p["xs"], p["sigma0"], p["sigma_noise"], p["mu0"])),
                     lambda: GaussianUpdate._exact_posterior(p))
 
     @staticmethod
-    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        xs = [_q(v) for v in p["xs"]]
+    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+        """(prior precision, data precision, posterior mean, x̄), exact."""
+        xbar = _exact_mean(p["xs"])
         prior_prec = 1 / _q(p["sigma0"]) ** 2
-        data_prec = len(xs) / _q(p["sigma_noise"]) ** 2
-        mean = (_q(p["mu0"]) * prior_prec + _mean(xs) * data_prec) / (prior_prec + data_prec)
-        return prior_prec, data_prec, mean
+        data_prec = len(p["xs"]) / _q(p["sigma_noise"]) ** 2
+        mean = (_q(p["mu0"]) * prior_prec + xbar * data_prec) / (prior_prec + data_prec)
+        return prior_prec, data_prec, mean, xbar
 
     def validate(self, p: Params) -> None:
         prior_prec, data_prec, mean = self._posterior(p)
-        xbar = _mean([_q(v) for v in p["xs"]])
+        xbar = self._xbar(p)
         if not _fits(prior_prec, data_prec, prior_prec + data_prec, 1 / (prior_prec + data_prec), mean, xbar,
                      prior_prec * _q(p["mu0"]), data_prec * xbar):
             raise ParamError(f"sigma0={plain(p['sigma0'])}, sigma_noise={plain(p['sigma_noise'])}, "
@@ -479,7 +501,7 @@ class GaussianUpdate(Generator):
         n = len(xs)
         prior_prec, data_prec, _ = self._posterior(p)
         prec = prior_prec + data_prec
-        xbar = float(_mean([_q(v) for v in xs]))
+        xbar = float(self._xbar(p))
         mean, sd = answers[0].values
 
         def redo(v: list[float]) -> list[float]:  # the answers from the shown precisions and x̄
@@ -506,7 +528,7 @@ class GaussianUpdate(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         xs = p["xs"]
-        xbar = float(_mean([_q(v) for v in xs]))
+        xbar = float(self._xbar(p))
         mean, sd = answers[0].values
         return _keep(answers[0], [
             Distractor([xbar, p["sigma_noise"] / math.sqrt(len(xs))],
@@ -1220,10 +1242,14 @@ class PriceEquation(Generator):
 
     @staticmethod
     def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        zs, ws = [_q(v) for v in p["z"]], [_q(v) for v in p["w"]]
-        wbar, zbar = _mean(ws), _mean(zs)
-        cov = _mean([(a - wbar) * (b - zbar) for a, b in zip(ws, zs, strict=True)])
-        return wbar, zbar, cov
+        """(w̄, z̄, Cov(w, z)) with the population covariance, summed in integers: with W = w·den_w and
+        Z = z·den_z, w̄ = ΣW/(n·den_w), z̄ = ΣZ/(n·den_z) and Cov = (nΣWZ − ΣW·ΣZ)/(n²·den_w·den_z) (the same
+        Fractions as the means of the exact decimals and of their centered products)."""
+        (dw, wi), (dz, zi) = _scaled(p["w"]), _scaled(p["z"])
+        n = len(wi)
+        sw, sz = sum(wi), sum(zi)
+        cross = sum(a * b for a, b in zip(wi, zi, strict=True))
+        return Fraction(sw, n * dw), Fraction(sz, n * dz), Fraction(n * cross - sw * sz, n * n * dw * dz)
 
     def solve(self, p: Params) -> list[Answer]:
         wbar, _, cov = self._parts(p)
@@ -1270,6 +1296,10 @@ class PriceEquation(Generator):
         assert_close("Σwz/Σw − z̄", answers[0].value, direct, rtol=1e-9, atol=1e-12 * (1 + float(np.abs(z).max())))
 
 
+_MLE_SS: dict[str, Any] = {}
+"""MleVariance._ss by data."""
+
+
 class MleVariance(Generator):
     """Gaussian maximum-likelihood variance (÷n) vs the unbiased sample variance (÷(n−1)).
 
@@ -1305,9 +1335,16 @@ class MleVariance(Generator):
 
     @staticmethod
     def _ss(p: Params) -> tuple[Fraction, Fraction]:
-        xs = [_q(v) for v in p["data"]]
-        m = _mean(xs)
-        return m, sum(((x - m) ** 2 for x in xs), Fraction(0))
+        """(x̄, Σ(x − x̄)²), exact; once per data (validate, solve and render each need it)."""
+        return memo(_MLE_SS, repr(p["data"]), lambda: MleVariance._exact_ss(p["data"]))
+
+    @staticmethod
+    def _exact_ss(data: Sequence[int | float]) -> tuple[Fraction, Fraction]:
+        """Summed in integers: with X = x·den, S = ΣX and Q = nΣX² − S², x̄ = S/(n·den) and
+        Σ(x − x̄)² = Q/(n·den²) (the same Fractions as summing the exact decimals)."""
+        den, xi = _scaled(data)
+        n, s = len(xi), sum(xi)
+        return Fraction(s, n * den), Fraction(n * sum(a * a for a in xi) - s * s, n * den * den)
 
     def solve(self, p: Params) -> list[Answer]:
         _, ss = self._ss(p)

@@ -365,3 +365,61 @@ def test_regression_fit_from_integer_sums_equals_the_fraction_formulas() -> None
         got_ds = [[v.hex() for v in d.value] for d in gen.distractors({"x": x, "y": y}, [answer])]
         kept = keep_wrong(answer, [Distractor(v, str(j)) for j, v in enumerate(plain)])
         assert got_ds == [[v.hex() for v in d.value] for d in kept], (x, y)
+
+
+def _random_values(rng: Any, n: int) -> list[Any]:
+    kind = rng.choice(["score", "tenth", "wide", "int", "mixed"])
+    if kind == "score":
+        return [round(rng.random(), 2) for _ in range(n)]
+    if kind == "tenth":
+        return [round(rng.uniform(-30, 30), 1) for _ in range(n)]
+    if kind == "wide":
+        return [rng.uniform(-1, 1) * 10.0 ** rng.randint(-40, 40) for _ in range(n)]
+    if kind == "int":
+        return [rng.randint(-5, 5) for _ in range(n)]
+    return [rng.choice([rng.randint(0, 6), round(rng.uniform(0, 20), 1), 0.1, 1e-5]) for _ in range(n)]
+
+
+def test_integer_sums_equal_the_fraction_formulas_for_means_variances_and_covariances() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    reg = load_registry()
+    mod = _stats_module()
+    price, mle = reg.get("stats.price_equation"), reg.get("stats.mle_variance")
+    rng = random.Random(11)
+
+    def mean(v: list[Fraction]) -> Fraction:
+        return sum(v, Fraction(0)) / len(v)
+
+    for _ in range(400):
+        n = rng.randint(1, 12)
+        a, b = _random_values(rng, n), _random_values(rng, n)
+        fa, fb = [exact_decimal(v) for v in a], [exact_decimal(v) for v in b]
+        assert mod._exact_mean(a) == mean(fa)
+        ma, mb = mean(fa), mean(fb)
+        assert mle._exact_ss(a) == (ma, sum(((x - ma) ** 2 for x in fa), Fraction(0)))
+        cov = mean([(x - ma) * (y - mb) for x, y in zip(fa, fb, strict=True)])
+        assert price._exact_parts({"w": a, "z": b}) == (ma, mb, cov)
+
+
+def test_gaussian_update_posterior_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    gen = load_registry().get("stats.gaussian_update")
+    rng = random.Random(5)
+    for _ in range(300):
+        xs = _random_values(rng, rng.randint(1, 10))
+        p = {"mu0": rng.choice([0, 1.5, -2.3, 1e-7]), "sigma0": rng.choice([0.2, 1, 2.5, 1e-3]),
+             "sigma_noise": rng.choice([0.25, 1, 3, 1e4]), "xs": xs}
+        fx = [exact_decimal(v) for v in xs]
+        xbar = sum(fx, Fraction(0)) / len(fx)
+        pp, dp = 1 / exact_decimal(p["sigma0"]) ** 2, len(fx) / exact_decimal(p["sigma_noise"]) ** 2
+        mean = (exact_decimal(p["mu0"]) * pp + xbar * dp) / (pp + dp)
+        assert gen._exact_posterior(p) == (pp, dp, mean, xbar)
+        assert gen._posterior(p) == (pp, dp, mean) and gen._xbar(p) == xbar
