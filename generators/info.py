@@ -615,10 +615,47 @@ def _rbf(a: float, b: float, h: float, two: float = 2.0) -> float:
 def _mmd2(x: Sequence[float], y: Sequence[float], h: float, two: float = 2.0) -> list[float]:
     """[biased V-statistic, unbiased U-statistic] of MMD², by double loops (once per arguments:
     draw, validate, solve, render and distractors all ask)."""
-    return list(memo(_MMD2, repr((x, y, h, two)), lambda: tuple(_mmd2_sums(x, y, h, two))))
+    return list(_mmd2_memo(x, y, h, two)[:2])
+
+
+def _kernel_sums(x: Sequence[float], y: Sequence[float], h: float) -> tuple[float, float, float]:
+    """(Σ_ij k(x_i, x_j), Σ_ij k(y_i, y_j), Σ_ij k(x_i, y_j)), each exactly rounded (fsum), from the
+    same computation as :func:`_mmd2`."""
+    return _mmd2_memo(x, y, h, 2.0)[2:]  # type: ignore[return-value]
+
+
+def _mmd2_memo(x: Sequence[float], y: Sequence[float], h: float, two: float) -> tuple[float, ...]:
+    return memo(_MMD2, repr((x, y, h, two)), lambda: tuple(_mmd2_fast(x, y, h, two)))
+
+
+def _upper(v: Sequence[float], d: float) -> list[float]:
+    """The kernel values above the diagonal, k(v_i, v_j) for i < j, with ``d`` = two·h·h."""
+    return [math.exp(-((a - b) ** 2) / d) for i, a in enumerate(v) for b in v[i + 1:]]
+
+
+def _mmd2_fast(x: Sequence[float], y: Sequence[float], h: float, two: float) -> list[float]:
+    """:func:`_mmd2_sums` (and its kernel sums), evaluating each kernel matrix's upper triangle only:
+    (a − b)² = (b − a)² exactly in floating point, so k is symmetric to the last bit, and k(a, a) =
+    exp(−0/d) = 1 exactly whenever d = two·h·h ≠ 0 (the same float as ``two * h * h`` inside
+    :func:`_rbf`). fsum is exactly rounded, so the sums of the same multiset of values are the same
+    floats; d = 0 (every kernel value divides by zero) takes the plain loops."""
+    d = two * h * h
+    if not d:
+        return _mmd2_sums(x, y, h, two)
+    m, n = len(x), len(y)
+    ux, uy = _upper(x, d), _upper(y, d)
+    kxx_all = math.fsum([1.0] * m + ux + ux)
+    kyy_all = math.fsum([1.0] * n + uy + uy)
+    kxx_off = math.fsum(ux + ux)
+    kyy_off = math.fsum(uy + uy)
+    kxy = math.fsum([math.exp(-((a - b) ** 2) / d) for a in x for b in y])
+    biased = kxx_all / m**2 + kyy_all / n**2 - 2 * kxy / (m * n)
+    unbiased = kxx_off / (m * (m - 1)) + kyy_off / (n * (n - 1)) - 2 * kxy / (m * n)
+    return [biased + 0.0, unbiased + 0.0, kxx_all, kyy_all, kxy]
 
 
 def _mmd2_sums(x: Sequence[float], y: Sequence[float], h: float, two: float) -> list[float]:
+    """The plain double loops: [biased, unbiased, Σk(x, x), Σk(y, y), Σk(x, y)]."""
     m, n = len(x), len(y)
     # Each kernel matrix once; fsum is exactly rounded, so the off-diagonal sums may reuse its entries.
     kx = [[_rbf(a, b, h, two) for b in x] for a in x]
@@ -630,7 +667,7 @@ def _mmd2_sums(x: Sequence[float], y: Sequence[float], h: float, two: float) -> 
     kxy = math.fsum(_rbf(a, b, h, two) for a in x for b in y)
     biased = kxx_all / m**2 + kyy_all / n**2 - 2 * kxy / (m * n)
     unbiased = kxx_off / (m * (m - 1)) + kyy_off / (n * (n - 1)) - 2 * kxy / (m * n)
-    return [biased + 0.0, unbiased + 0.0]
+    return [biased + 0.0, unbiased + 0.0, kxx_all, kyy_all, kxy]
 
 
 class Mmd(Generator):
@@ -688,9 +725,7 @@ class Mmd(Generator):
              "what are the biased estimate of "
              "\\(\\mathrm{MMD}^2\\) (the V-statistic, keeping the \\(i = j\\) terms) and the unbiased one (the "
              "U-statistic, dropping them)? Answer as [biased, unbiased].")
-        kxx = math.fsum(_rbf(a, b, h) for a in x for b in x)
-        kyy = math.fsum(_rbf(a, b, h) for a in y for b in y)
-        kxy = math.fsum(_rbf(a, b, h) for a in x for b in y)
+        kxx, kyy, kxy = _kernel_sums(x, y, h)  # the fsum over all pairs of each, as _mmd2 summed them
 
         def combine(r: list[float]) -> list[float]:
             cross = 2 * r[2] / (m * n)

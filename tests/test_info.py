@@ -165,3 +165,42 @@ def test_exact_where_exact() -> None:
     # √(0.3² + 0.4²) = 0.5 and the perplexity of (½, ¼, ⅛) = 4 with 2 bits/token, exactly (no float residue)
     assert value("info.wasserstein_gaussian", mu_1=0, sigma_1=1, mu_2=0.3, sigma_2=1.4) == 0.5
     assert value("info.cross_entropy", probs=[0.5, 0.25, 0.125])[1:] == [4.0, 2.0]
+
+
+# -- fast paths (issue 16, speed) against the plain computations they replaced ------------------------------
+def _info_module() -> Any:
+    import sys
+
+    return sys.modules[type(load_registry().get("info.mmd")).__module__]
+
+
+def _outcome(f: Any, *args: Any) -> Any:
+    try:
+        return [v.hex() for v in f(*args)]
+    except (OverflowError, ZeroDivisionError, ValueError) as e:
+        return type(e)
+
+
+def test_mmd_upper_triangle_sums_equal_the_full_double_loops() -> None:
+    import random
+
+    mod = _info_module()
+    rng = random.Random(16)
+    for i in range(400):
+        m, n = rng.randint(1 if i % 50 == 0 else 2, 8), rng.randint(2, 8)
+        kind = i % 5
+        if kind == 0:
+            x = [round(rng.uniform(-5, 5), 1) for _ in range(m)]
+            y = [round(rng.uniform(-5, 5), 1) for _ in range(n)]
+        elif kind == 1:  # repeated points, ints mixed in
+            x = [rng.choice([0, 1, 1.0, -2.5, 3]) for _ in range(m)]
+            y = [rng.choice([0.0, 1, 2, -2.5]) for _ in range(n)]
+        elif kind == 2:  # values that overflow (a − b)² or underflow the kernel
+            x = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-5, 200) for _ in range(m)]
+            y = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-5, 200) for _ in range(n)]
+        else:
+            x = [rng.gauss(0, 1) for _ in range(m)]
+            y = [rng.gauss(1, 2) for _ in range(n)]
+        h = rng.choice([0.5, 1, 1.5, 2, 3, 1e-170, 1e-200, 1e160, 1e200, 10**200, rng.uniform(0.1, 3)])
+        two = rng.choice([2.0, 1.0])
+        assert _outcome(mod._mmd2_fast, x, y, h, two) == _outcome(mod._mmd2_sums, x, y, h, two), (x, y, h, two)
