@@ -94,7 +94,25 @@ def _finite(f: Callable[..., float | Sequence[float]], *args: Any, **kwargs: Any
 
 def _ln_ratio(x: Fraction, y: Fraction) -> float:
     """ln(x/y) for positive fractions, accurate near 1 (where ln(float(x/y)) loses every digit) and
-    without overflow for extreme ratios."""
+    without overflow for extreme ratios.
+
+    In integers: x/y = N/D with N = x.num·y.den and D = x.den·y.num > 0, so |x/y − 1| < ½ is
+    2|N − D| < D, float(x/y − 1) is (N − D)/D (int / int is correctly rounded, as ``float(Fraction)``
+    is), and the log branch takes N/D reduced by their gcd: the floats of :func:`_ln_ratio_plain`
+    (tested in tests/test_info.py), without four Fraction operations per term."""
+    a, c = x.numerator, y.numerator
+    if a <= 0 or c <= 0:
+        return _ln_ratio_plain(x, y)
+    num, den = a * y.denominator, x.denominator * c
+    diff = num - den
+    if 2 * abs(diff) < den:
+        return math.log1p(diff / den)
+    g = math.gcd(num, den)
+    return math.log(num // g) - math.log(den // g)
+
+
+def _ln_ratio_plain(x: Fraction, y: Fraction) -> float:
+    """:func:`_ln_ratio` in Fraction arithmetic."""
     r = x / y
     if abs(r - 1) < Fraction(1, 2):
         return math.log1p(float(r - 1))
@@ -117,6 +135,21 @@ def _normalized(name: str, p: Sequence[int | float]) -> list[Fraction]:
 
 
 def _normalize(name: str, p: Sequence[int | float]) -> list[Fraction]:
+    """In integers over the common denominator ``den`` of the exact decimals: with X_i = x_i·den and
+    T = ΣX_i, the sum is T/den (|T/den − 1| > 1e-6 ⇔ 10⁶·|T − den| > den; its float T/den as
+    ``float(Fraction)`` rounds it) and x_i/sum = X_i/T: the Fractions of :func:`_normalize_plain`."""
+    xs = [_exact(x) for x in p]
+    den = math.lcm(*(f.denominator for f in xs))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    total = sum(xi)
+    if 10**6 * abs(total - den) > den:
+        raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {total / den:.10g}); "
+                         f"e.g. --param {name}=[0.5,0.3,0.2]")
+    return [Fraction(v, total) for v in xi]
+
+
+def _normalize_plain(name: str, p: Sequence[int | float]) -> list[Fraction]:
+    """:func:`_normalize` in Fraction arithmetic."""
     total = sum((_exact(x) for x in p), Fraction(0))
     if abs(total - 1) > Fraction(1, 10**6):
         raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {float(total):.10g}); "
@@ -135,7 +168,7 @@ def _decimal_probs(rng: Rng, n: int, units: int = 20) -> list[float]:
     steps (0.01, 0.002, …) when ``n`` outcomes do not fit."""
     while units < 2 * n:
         units *= 5
-    return [float(Fraction(k, units)) for k in _composition(rng, n, units)]
+    return [k / units for k in _composition(rng, n, units)]  # correctly rounded, = float(Fraction(k, units))
 
 
 def _dyadic_probs(rng: Rng, n: int) -> list[float]:
@@ -269,6 +302,8 @@ class KlGaussian(Generator):
 
 _KL: dict[str, Any] = {}
 """KlCategorical._kl by params."""
+_KL_TERMS: dict[str, Any] = {}
+"""KlCategorical._terms by params."""
 
 
 class KlCategorical(Generator):
@@ -325,10 +360,19 @@ class KlCategorical(Generator):
 
     @staticmethod
     def _kl_sum(p: Params, reverse: bool) -> float:
+        return math.fsum(KlCategorical._terms(p, reverse))
+
+    @staticmethod
+    def _terms(p: Params, reverse: bool = False) -> tuple[float, ...]:
+        """The terms p_i·ln(p_i/q_i) over p_i > 0 (render shows them); once per params."""
+        return memo(_KL_TERMS, repr((p["p"], p["q"], reverse)), lambda: KlCategorical._exact_terms(p, reverse))
+
+    @staticmethod
+    def _exact_terms(p: Params, reverse: bool) -> tuple[float, ...]:
         a, b = _normalized("p", p["p"]), _normalized("q", p["q"])
         if reverse:
             a, b = b, a
-        return math.fsum(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0)
+        return tuple(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0)
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("KL(p‖q)", self._kl(p), "nats")]
@@ -339,7 +383,7 @@ class KlCategorical(Generator):
              "What is \\(\\mathrm{KL}(p \\| q)\\) in nats (natural log; \\(0 \\ln 0 = 0\\))?")
         a, b = _normalized("p", pp), _normalized("q", qq)
         terms = [f"{tex(x)} \\ln({tex(x)}/{tex(y)})" for x, y in zip(pp, qq, strict=True) if x > 0]
-        values = [float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0]
+        values = list(self._terms(p))
         sig = _sig_to_reproduce(values, lambda r: [math.fsum(r)], [answers[0].value])
         s = ("\\[\\mathrm{KL}(p \\| q) = \\sum_i p_i \\ln(p_i / q_i)\\] "
              f"\\[= {' + '.join(terms)}\\] "

@@ -204,3 +204,96 @@ def test_mmd_upper_triangle_sums_equal_the_full_double_loops() -> None:
         h = rng.choice([0.5, 1, 1.5, 2, 3, 1e-170, 1e-200, 1e160, 1e200, 10**200, rng.uniform(0.1, 3)])
         two = rng.choice([2.0, 1.0])
         assert _outcome(mod._mmd2_fast, x, y, h, two) == _outcome(mod._mmd2_sums, x, y, h, two), (x, y, h, two)
+
+
+def test_ln_ratio_in_integers_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    mod = _info_module()
+    rng = random.Random(2)
+    pairs = [(Fraction(1), Fraction(1)), (Fraction(3, 2), Fraction(1)), (Fraction(1, 2), Fraction(1)),
+             (Fraction(1, 3), Fraction(2, 3)), (Fraction(2, 3), Fraction(1, 3)), (Fraction(1, 10**400), Fraction(1)),
+             (Fraction(10**400), Fraction(1, 7)), (Fraction(0), Fraction(1, 2))]
+    for _ in range(500):
+        kind = rng.random()
+        if kind < 0.4:
+            x = Fraction(rng.randint(1, 100), 100)
+            y = Fraction(rng.randint(1, 100), 100)
+        elif kind < 0.7:  # near 1 and near the ½ boundary
+            y = Fraction(rng.randint(1, 10**6), rng.randint(1, 10**6))
+            x = y * rng.choice([1, Fraction(3, 2), Fraction(1, 2), 1 + Fraction(1, rng.randint(2, 10**9))])
+        else:
+            x = Fraction(rng.randint(1, 10**rng.randint(1, 60)), rng.randint(1, 10**rng.randint(1, 60)))
+            y = Fraction(rng.randint(1, 10**rng.randint(1, 60)), rng.randint(1, 10**rng.randint(1, 60)))
+        pairs.append((x, y))
+    def outcome(f: Any, x: Fraction, y: Fraction) -> Any:
+        try:
+            return f(x, y).hex()
+        except (ValueError, ZeroDivisionError) as e:
+            return type(e)
+
+    for x, y in pairs:
+        assert outcome(mod._ln_ratio, x, y) == outcome(mod._ln_ratio_plain, x, y), (x, y)
+    with pytest.raises(ZeroDivisionError):
+        mod._ln_ratio(Fraction(1, 2), Fraction(0))
+
+
+def test_normalize_in_integers_equals_the_fraction_formula() -> None:
+    import random
+
+    mod = _info_module()
+    rng = random.Random(4)
+
+    def outcome(f: Any, p: list[Any]) -> Any:
+        try:
+            return f("p", p)
+        except ParamError as e:
+            return str(e)
+
+    for i in range(400):
+        n = rng.randint(1, 6)
+        kind = i % 4
+        if kind == 0:
+            p = [round(rng.random(), 2) for _ in range(n)]
+        elif kind == 1:  # sums to 1 within 1e-6, or just outside it
+            p = [rng.randint(1, 19) / 20]
+            p.append(1 - p[0])
+            p[0] += rng.choice([0.0, 5e-7, 1e-6, 2e-6, -1e-6, -3e-7])
+        elif kind == 2:
+            p = [rng.choice([0, 1, 0.5, 0.25, 1e-7]) for _ in range(n)]
+        else:
+            p = [rng.random() for _ in range(n - 1)]
+            p.append(1 - sum(p))
+        assert outcome(mod._normalize, p) == outcome(mod._normalize_plain, p), p
+
+
+def test_decimal_probs_equal_the_fraction_floats() -> None:
+    from fractions import Fraction
+
+    for units in (20, 100, 500, 2500):
+        for k in range(1, units + 1):
+            assert k / units == float(Fraction(k, units))
+
+
+def test_kl_categorical_terms_equal_the_plain_terms() -> None:
+    import random
+
+    mod = _info_module()
+    gen = load_registry().get("info.kl_categorical")
+    rng = random.Random(9)
+    for _ in range(300):
+        n = rng.randint(2, 6)
+        raw = [rng.randint(0, 20) for _ in range(n)]
+        raw[0] += 1
+        rq = [rng.randint(1, 20) for _ in range(n)]
+        p = {"p": [v / sum(raw) for v in raw], "q": [v / sum(rq) for v in rq]}
+        for reverse in (False, True):
+            a, b = mod._normalize_plain("p", p["p"]), mod._normalize_plain("q", p["q"])
+            if reverse:
+                a, b = b, a
+            if reverse and not all(x > 0 for x in b):
+                continue
+            plain_terms = [float(x) * mod._ln_ratio_plain(x, y) for x, y in zip(a, b, strict=True) if x > 0]
+            assert [v.hex() for v in gen._terms(p, reverse)] == [v.hex() for v in plain_terms]
+            assert gen._kl(p, reverse) == math.fsum(plain_terms)
