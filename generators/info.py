@@ -199,9 +199,28 @@ def _sigma(name: str, help_: str) -> Param:
 
 
 def _kl_normal(mu_p: Fraction, s_p: Fraction, mu_q: Fraction, s_q: Fraction) -> float:
-    """KL(N(μp,σp²) ‖ N(μq,σq²)) in nats; the rational part is exact."""
+    """KL(N(μp,σp²) ‖ N(μq,σq²)) in nats; the rational part is exact.
+
+    In integers over the common denominator D of the four fractions (M = μ·D, S = σ·D): σq/σp = S_q/S_p
+    and the rational part is (S_p² + (M_p − M_q)² − S_q²)/(2·S_q²); int / int rounds each once, as
+    ``float(Fraction)`` and ``math.log(Fraction)`` do, so the float is that of :func:`_kl_normal_plain`
+    (tested in tests/test_info.py). A zero σ takes the plain path (its ZeroDivisionError)."""
+    if not (s_p and s_q):
+        return _kl_normal_plain(mu_p, s_p, mu_q, s_q)
+    den = math.lcm(mu_p.denominator, s_p.denominator, mu_q.denominator, s_q.denominator)
+    mp, sp = mu_p.numerator * (den // mu_p.denominator), s_p.numerator * (den // s_p.denominator)
+    mq, sq = mu_q.numerator * (den // mu_q.denominator), s_q.numerator * (den // s_q.denominator)
+    return math.log(sq / sp) + (sp * sp + (mp - mq) ** 2 - sq * sq) / (2 * sq * sq)  # the plain order of errors
+
+
+def _kl_normal_plain(mu_p: Fraction, s_p: Fraction, mu_q: Fraction, s_q: Fraction) -> float:
+    """:func:`_kl_normal` in Fraction arithmetic."""
     rational = (s_p**2 + (mu_p - mu_q) ** 2) / (2 * s_q**2) - Fraction(1, 2)
     return math.log(s_q / s_p) + float(rational)
+
+
+_KL_GAUSS: dict[str, Any] = {}
+"""KlGaussian._kl by params."""
 
 
 class KlGaussian(Generator):
@@ -240,6 +259,12 @@ class KlGaussian(Generator):
 
     @staticmethod
     def _kl(p: Params, reverse: bool = False) -> float:
+        """KL(P‖Q) (or KL(Q‖P)); once per params (draw, validate, solve, render and distractors ask)."""
+        return memo(_KL_GAUSS, repr((p["mu_p"], p["sigma_p"], p["mu_q"], p["sigma_q"], reverse)),
+                    lambda: KlGaussian._exact_kl(p, reverse))
+
+    @staticmethod
+    def _exact_kl(p: Params, reverse: bool) -> float:
         a = (_exact(p["mu_p"]), _exact(p["sigma_p"]))
         b = (_exact(p["mu_q"]), _exact(p["sigma_q"]))
         if reverse:

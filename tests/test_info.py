@@ -297,3 +297,35 @@ def test_kl_categorical_terms_equal_the_plain_terms() -> None:
             plain_terms = [float(x) * mod._ln_ratio_plain(x, y) for x, y in zip(a, b, strict=True) if x > 0]
             assert [v.hex() for v in gen._terms(p, reverse)] == [v.hex() for v in plain_terms]
             assert gen._kl(p, reverse) == math.fsum(plain_terms)
+
+
+def test_kl_normal_in_integers_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    mod = _info_module()
+    rng = random.Random(12)
+
+    def outcome(f: Any, *args: Fraction) -> Any:
+        try:
+            return f(*args).hex()
+        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            return type(e)
+
+    for i in range(500):
+        kind = i % 4
+        if kind == 0:  # the drawn kind: one decimal means, two-figure σ
+            args = [exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.2, 5), 2)),
+                    exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.2, 5), 2))]
+        elif kind == 1:  # σ² in place of σ (the distractor), equal parameters (KL = 0)
+            mu, sd = exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.1, 5), 2))
+            args = rng.choice([[mu, sd, mu, sd], [mu, sd**2, mu + 1, (sd + 1) ** 2]])
+        elif kind == 2:  # extreme sizes (overflow, underflow of the ratio)
+            args = [exact_decimal(rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)) for _ in range(4)]
+            args[1], args[3] = abs(args[1]), abs(args[3])
+        else:
+            args = [Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**6)) for _ in range(4)]
+            args[1], args[3] = rng.choice([abs(args[1]), Fraction(0)]), rng.choice([abs(args[3]) + 1, Fraction(0)])
+        assert outcome(mod._kl_normal, *args) == outcome(mod._kl_normal_plain, *args), args
