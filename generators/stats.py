@@ -474,11 +474,19 @@ class GaussianUpdate(Generator):
 
     @staticmethod
     def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction]:
-        """(prior precision, data precision, posterior mean, x̄), exact."""
+        """(prior precision, data precision, posterior mean, x̄), exact: with σ₀ = a/b, σ = c/d, μ₀ = e/f and
+        x̄ = g/h, the precisions are b²/a² and n·d²/c², and the mean (μ₀·b²/a² + x̄·n·d²/c²)/(b²/a² + n·d²/c²)
+        is (e·h·b²c² + g·f·n·d²a²)/(f·h·(b²c² + n·d²a²)), one Fraction instead of eight operations
+        (tested against the Fraction formula in tests/test_stats.py)."""
         xbar = _exact_mean(p["xs"])
-        prior_prec = 1 / _q(p["sigma0"]) ** 2
-        data_prec = len(p["xs"]) / _q(p["sigma_noise"]) ** 2
-        mean = (_q(p["mu0"]) * prior_prec + xbar * data_prec) / (prior_prec + data_prec)
+        n = len(p["xs"])
+        s0, s, mu0 = _q(p["sigma0"]), _q(p["sigma_noise"]), _q(p["mu0"])
+        a2, b2 = s0.numerator ** 2, s0.denominator ** 2
+        c2, d2 = s.numerator ** 2, s.denominator ** 2
+        e, f, g, h = mu0.numerator, mu0.denominator, xbar.numerator, xbar.denominator
+        prior_prec, data_prec = Fraction(b2, a2), Fraction(n * d2, c2)
+        prior_w, data_w = b2 * c2, n * d2 * a2
+        mean = Fraction(e * h * prior_w + g * f * data_w, f * h * (prior_w + data_w))
         return prior_prec, data_prec, mean, xbar
 
     def validate(self, p: Params) -> None:
