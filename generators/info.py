@@ -587,6 +587,10 @@ class CrossEntropy(Generator):
 
 # -- Wasserstein-2 between Gaussians -------------------------------------------------------------------
 
+_W2_DIFFS: dict[str, Any] = {}
+"""WassersteinGaussian._diffs by params."""
+
+
 class WassersteinGaussian(Generator):
     """W₂ distance between two univariate Gaussians: √((μ₁−μ₂)² + (σ₁−σ₂)²).
 
@@ -624,7 +628,26 @@ class WassersteinGaussian(Generator):
                              "use values like μ in −5…5 and σ in 0.1–5")
 
     @staticmethod
+    def _diffs(p: Params) -> tuple[int, int, int, int]:
+        """(D, M₁ − M₂, S₁ − S₂, S₁² − S₂²) of the four exact decimals as integers over their common
+        denominator D (μ = M/D, σ = S/D); once per params (draw asks solve and distractors each try)."""
+        def compute() -> tuple[int, int, int, int]:
+            fs = [_exact(p[k]) for k in ("mu_1", "sigma_1", "mu_2", "sigma_2")]
+            den = math.lcm(*(f.denominator for f in fs))
+            m1, s1, m2, s2 = (f.numerator * (den // f.denominator) for f in fs)
+            return den, m1 - m2, s1 - s2, s1 * s1 - s2 * s2
+
+        return memo(_W2_DIFFS, repr((p["mu_1"], p["sigma_1"], p["mu_2"], p["sigma_2"])), compute)
+
+    @staticmethod
     def _w2(p: Params) -> float:
+        """√((μ₁ − μ₂)² + (σ₁ − σ₂)²) = √(((M₁ − M₂)² + (S₁ − S₂)²)/D²), from the same exact Fraction as
+        :meth:`_w2_plain`."""
+        den, dm, ds, _ = WassersteinGaussian._diffs(p)
+        return _sqrt(Fraction(dm * dm + ds * ds, den * den))
+
+    @staticmethod
+    def _w2_plain(p: Params) -> float:
         d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
         d_sigma = _exact(p["sigma_1"]) - _exact(p["sigma_2"])
         return _sqrt(d_mu**2 + d_sigma**2)
@@ -647,13 +670,27 @@ class WassersteinGaussian(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        return [Distractor(v, why) for v, why in self._misreadings(p) if _far(answers[0], v)]
+
+    @staticmethod
+    def _misreadings(p: Params) -> list[tuple[float, str]]:
+        """√(d_μ² + d_var²), |d_μ| and d_μ² + d_σ² as int / int over powers of D (correctly rounded, as
+        ``float(Fraction)`` and ``math.sqrt(Fraction)`` round the same values; tested in tests/test_info.py)."""
+        den, dm, ds, dv = WassersteinGaussian._diffs(p)
+        d2 = den * den
+        return [(math.sqrt((dm * dm * d2 + dv * dv) / (d2 * d2)),
+                 "uses the variances σ² where the formula takes standard deviations σ"),
+                (abs(dm) / den, "only the means: the difference in spread costs transport too"),
+                ((dm * dm + ds * ds) / d2, "forgets the square root: that is W₂², not W₂")]
+
+    @staticmethod
+    def _misreadings_plain(p: Params) -> list[tuple[float, str]]:
         d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
         d_var = _exact(p["sigma_1"]) ** 2 - _exact(p["sigma_2"]) ** 2
-        cands = [(math.sqrt(d_mu**2 + d_var**2), "uses the variances σ² where the formula takes standard deviations σ"),
-                 (float(abs(d_mu)), "only the means: the difference in spread costs transport too"),
-                 (float(d_mu**2 + (_exact(p["sigma_1"]) - _exact(p["sigma_2"])) ** 2),
-                  "forgets the square root: that is W₂², not W₂")]
-        return [Distractor(v, why) for v, why in cands if _far(answers[0], v)]
+        return [(math.sqrt(d_mu**2 + d_var**2), "uses the variances σ² where the formula takes standard deviations σ"),
+                (float(abs(d_mu)), "only the means: the difference in spread costs transport too"),
+                (float(d_mu**2 + (_exact(p["sigma_1"]) - _exact(p["sigma_2"])) ** 2),
+                 "forgets the square root: that is W₂², not W₂")]
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         from scipy.integrate import quad

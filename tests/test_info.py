@@ -329,3 +329,34 @@ def test_kl_normal_in_integers_equals_the_fraction_formula() -> None:
             args = [Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**6)) for _ in range(4)]
             args[1], args[3] = rng.choice([abs(args[1]), Fraction(0)]), rng.choice([abs(args[3]) + 1, Fraction(0)])
         assert outcome(mod._kl_normal, *args) == outcome(mod._kl_normal_plain, *args), args
+
+
+def test_wasserstein_integer_diffs_equal_the_fraction_formulas() -> None:
+    import random
+
+    gen = load_registry().get("info.wasserstein_gaussian")
+    rng = random.Random(21)
+
+    def outcome(f: Any, p: dict[str, Any]) -> Any:
+        try:
+            v = f(p)
+        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            return type(e)
+        return [(x.hex(), why) for x, why in v] if isinstance(v, list) else v.hex()
+
+    for i in range(400):
+        kind = i % 4
+        if kind == 0:  # the drawn kind
+            p = {"mu_1": round(rng.uniform(-5, 5), 1), "sigma_1": float(f"{rng.uniform(0.1, 5):.1e}"),
+                 "mu_2": round(rng.uniform(-5, 5), 1), "sigma_2": float(f"{rng.uniform(0.1, 5):.1e}")}
+        elif kind == 1:  # equal spreads or means, ints
+            v, w = rng.choice([0, 1, 2.5, -3]), rng.choice([0.3, 1, 4])
+            p = {"mu_1": v, "sigma_1": w, "mu_2": rng.choice([v, 0.4]), "sigma_2": rng.choice([w, 0.3, 5])}
+        elif kind == 2:  # Pythagorean: exact square roots
+            k = rng.choice([0.1, 1, 0.01, 3])
+            p = {"mu_1": 0, "sigma_1": 4 * k, "mu_2": 3 * k, "sigma_2": 8 * k}
+        else:  # extreme sizes
+            names = ("mu_1", "sigma_1", "mu_2", "sigma_2")
+            p = {k: rng.uniform(0.1, 1) * 10.0 ** rng.randint(-200, 200) for k in names}
+        assert outcome(gen._w2, p) == outcome(gen._w2_plain, p), p
+        assert outcome(gen._misreadings, p) == outcome(gen._misreadings_plain, p), p
