@@ -622,6 +622,17 @@ class BetaBernoulli(Generator):
 
     @staticmethod
     def _estimates(p: Params) -> list[Fraction]:
+        """[k/n, (k + a − 1)/(n + a + b − 2), (k + a)/(n + a + b)], exact: with a = a₁/a₂ and b = b₁/b₂,
+        both ratios scaled by L = a₂·b₂ (a·L = a₁b₂, b·L = b₁a₂) give one Fraction of integers each, the
+        values of :meth:`_estimates_plain` (tested in tests/test_stats.py)."""
+        k, n, a, b = p["k"], p["n"], _q(p["a"]), _q(p["b"])
+        big_l = a.denominator * b.denominator
+        al, bl = a.numerator * b.denominator, b.numerator * a.denominator
+        return [Fraction(k, n), Fraction((k - 1) * big_l + al, (n - 2) * big_l + al + bl),
+                Fraction(k * big_l + al, n * big_l + al + bl)]
+
+    @staticmethod
+    def _estimates_plain(p: Params) -> list[Fraction]:
         k, n, a, b = p["k"], p["n"], _q(p["a"]), _q(p["b"])
         return [Fraction(k, n), (k + a - 1) / (n + a + b - 2), (k + a) / (n + a + b)]
 

@@ -423,3 +423,25 @@ def test_gaussian_update_posterior_equals_the_fraction_formula() -> None:
         mean = (exact_decimal(p["mu0"]) * pp + xbar * dp) / (pp + dp)
         assert gen._exact_posterior(p) == (pp, dp, mean, xbar)
         assert gen._posterior(p) == (pp, dp, mean) and gen._xbar(p) == xbar
+
+
+def test_beta_bernoulli_estimates_equal_the_fraction_formulas() -> None:
+    import random
+
+    gen = load_registry().get("stats.beta_bernoulli")
+    rng = random.Random(8)
+
+    def outcome(f: Any, p: dict[str, Any]) -> Any:
+        try:
+            return f(p)
+        except ZeroDivisionError as e:
+            return type(e)
+
+    for i in range(400):
+        n = rng.choice([1, 2, 5, 100, 10**40])
+        p = {"k": rng.randint(0, min(n, 10**6)), "n": n,
+             "a": rng.choice([1, 2, 10, 1.5, 0.1, 2.75, 1e-5, 1e30, rng.uniform(1, 10)]),
+             "b": rng.choice([1, 3, 1.25, 0.3, 7.001, rng.uniform(1, 10)])}
+        if i % 40 == 0:  # a zero MAP denominator (n + a + b = 2)
+            p = {"k": 0, "n": 1, "a": 0.5, "b": 0.5}
+        assert outcome(gen._estimates, p) == outcome(gen._estimates_plain, p), p
