@@ -6,6 +6,7 @@ equation and maximum likelihood. Example::
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -952,8 +953,25 @@ class AurocScores(Generator):
         return [round(max(0.0, min(1.0, mu + 0.2 * rng.normal())), decimals) for _ in range(rng.integer(3, 10))]
 
     @staticmethod
+    def _per_positive(p: Params) -> list[tuple[int, int]]:
+        """For each positive u: (#negatives v < u, #negatives v = u), by bisection in the sorted negatives
+        (the scores are finite numbers, totally ordered, so bisect_left counts v < u and bisect_right
+        minus it counts v = u: the counts of the pairwise comparisons, tested in tests/test_stats.py)."""
+        sb = sorted(p["scores_b"])
+        out = []
+        for u in p["scores_a"]:
+            lo = bisect.bisect_left(sb, u)
+            out.append((lo, bisect.bisect_right(sb, u, lo) - lo))
+        return out
+
+    @staticmethod
     def _counts(p: Params) -> tuple[int, int, int]:
         """(pairs with a > b, pairs with a = b, all pairs)."""
+        per = AurocScores._per_positive(p)
+        return sum(g for g, _ in per), sum(e for _, e in per), len(p["scores_a"]) * len(p["scores_b"])
+
+    @staticmethod
+    def _counts_plain(p: Params) -> tuple[int, int, int]:
         a, b = p["scores_a"], p["scores_b"]
         gt = sum(1 for u in a for v in b if u > v)
         eq = sum(1 for u in a for v in b if u == v)
@@ -969,8 +987,8 @@ class AurocScores(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, b = p["scores_a"], p["scores_b"]
         gt, eq, total = self._counts(p)
-        per = [Fraction(2 * sum(u > v for v in b) + sum(u == v for v in b), 2) for u in a]
-        rows = ",\\ ".join(f"{tex(u, 6)}\\!:\\ {tex(float(c), 6)}" for u, c in zip(a, per, strict=True))
+        per = [(2 * g + e) / 2 for g, e in self._per_positive(p)]  # wins + ½ ties, exact in a float
+        rows = ",\\ ".join(f"{tex(u, 6)}\\!:\\ {tex(c, 6)}" for u, c in zip(a, per, strict=True))
         q = (f"A classifier gives these scores to {len(a)} positives A and {len(b)} negatives B: "
              f"\\[A = ({_seq(a)})\\] \\[B = ({_seq(b)})\\] "
              "What is the AUROC, i.e. the probability that a random positive scores higher than a random negative, "

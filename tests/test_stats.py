@@ -445,3 +445,17 @@ def test_beta_bernoulli_estimates_equal_the_fraction_formulas() -> None:
         if i % 40 == 0:  # a zero MAP denominator (n + a + b = 2)
             p = {"k": 0, "n": 1, "a": 0.5, "b": 0.5}
         assert outcome(gen._estimates, p) == outcome(gen._estimates_plain, p), p
+
+
+def test_auroc_counts_by_bisection_equal_the_pairwise_comparisons() -> None:
+    import random
+
+    gen = load_registry().get("stats.auroc_scores")
+    rng = random.Random(13)
+    for _ in range(400):
+        dec = rng.choice([1, 2, 6])
+        a = [rng.choice([round(rng.random(), dec), 0, 1, 0.0, -0.0, 0.5]) for _ in range(rng.randint(1, 20))]
+        b = [rng.choice([round(rng.random(), dec), 0, 1, 0.5, rng.choice(a)]) for _ in range(rng.randint(1, 20))]
+        p = {"scores_a": a, "scores_b": b}
+        assert gen._counts(p) == gen._counts_plain(p)
+        assert gen._per_positive(p) == [(sum(u > v for v in b), sum(u == v for v in b)) for u in a]
