@@ -721,7 +721,8 @@ def _mmd2(x: Sequence[float], y: Sequence[float], h: float, two: float = 2.0) ->
 def _kernel_sums(x: Sequence[float], y: Sequence[float], h: float) -> tuple[float, float, float]:
     """(Σ_ij k(x_i, x_j), Σ_ij k(y_i, y_j), Σ_ij k(x_i, y_j)), each exactly rounded (fsum), from the
     same computation as :func:`_mmd2`."""
-    return _mmd2_memo(x, y, h, 2.0)[2:]  # type: ignore[return-value]
+    sums = _mmd2_memo(x, y, h, 2.0)
+    return sums[2], sums[3], sums[4]
 
 
 def _mmd2_memo(x: Sequence[float], y: Sequence[float], h: float, two: float) -> tuple[float, ...]:
