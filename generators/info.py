@@ -94,7 +94,25 @@ def _finite(f: Callable[..., float | Sequence[float]], *args: Any, **kwargs: Any
 
 def _ln_ratio(x: Fraction, y: Fraction) -> float:
     """ln(x/y) for positive fractions, accurate near 1 (where ln(float(x/y)) loses every digit) and
-    without overflow for extreme ratios."""
+    without overflow for extreme ratios.
+
+    In integers: x/y = N/D with N = x.num·y.den and D = x.den·y.num > 0, so |x/y − 1| < ½ is
+    2|N − D| < D, float(x/y − 1) is (N − D)/D (int / int is correctly rounded, as ``float(Fraction)``
+    is), and the log branch takes N/D reduced by their gcd: the floats of :func:`_ln_ratio_plain`
+    (tested in tests/test_info.py), without four Fraction operations per term."""
+    a, c = x.numerator, y.numerator
+    if a <= 0 or c <= 0:
+        return _ln_ratio_plain(x, y)
+    num, den = a * y.denominator, x.denominator * c
+    diff = num - den
+    if 2 * abs(diff) < den:
+        return math.log1p(diff / den)
+    g = math.gcd(num, den)
+    return math.log(num // g) - math.log(den // g)
+
+
+def _ln_ratio_plain(x: Fraction, y: Fraction) -> float:
+    """:func:`_ln_ratio` in Fraction arithmetic."""
     r = x / y
     if abs(r - 1) < Fraction(1, 2):
         return math.log1p(float(r - 1))
@@ -117,6 +135,21 @@ def _normalized(name: str, p: Sequence[int | float]) -> list[Fraction]:
 
 
 def _normalize(name: str, p: Sequence[int | float]) -> list[Fraction]:
+    """In integers over the common denominator ``den`` of the exact decimals: with X_i = x_i·den and
+    T = ΣX_i, the sum is T/den (|T/den − 1| > 1e-6 ⇔ 10⁶·|T − den| > den; its float T/den as
+    ``float(Fraction)`` rounds it) and x_i/sum = X_i/T: the Fractions of :func:`_normalize_plain`."""
+    xs = [_exact(x) for x in p]
+    den = math.lcm(*(f.denominator for f in xs))
+    xi = [f.numerator * (den // f.denominator) for f in xs]
+    total = sum(xi)
+    if 10**6 * abs(total - den) > den:
+        raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {total / den:.10g}); "
+                         f"e.g. --param {name}=[0.5,0.3,0.2]")
+    return [Fraction(v, total) for v in xi]
+
+
+def _normalize_plain(name: str, p: Sequence[int | float]) -> list[Fraction]:
+    """:func:`_normalize` in Fraction arithmetic."""
     total = sum((_exact(x) for x in p), Fraction(0))
     if abs(total - 1) > Fraction(1, 10**6):
         raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {float(total):.10g}); "
@@ -135,7 +168,7 @@ def _decimal_probs(rng: Rng, n: int, units: int = 20) -> list[float]:
     steps (0.01, 0.002, …) when ``n`` outcomes do not fit."""
     while units < 2 * n:
         units *= 5
-    return [float(Fraction(k, units)) for k in _composition(rng, n, units)]
+    return [k / units for k in _composition(rng, n, units)]  # correctly rounded, = float(Fraction(k, units))
 
 
 def _dyadic_probs(rng: Rng, n: int) -> list[float]:
@@ -166,9 +199,28 @@ def _sigma(name: str, help_: str) -> Param:
 
 
 def _kl_normal(mu_p: Fraction, s_p: Fraction, mu_q: Fraction, s_q: Fraction) -> float:
-    """KL(N(μp,σp²) ‖ N(μq,σq²)) in nats; the rational part is exact."""
+    """KL(N(μp,σp²) ‖ N(μq,σq²)) in nats; the rational part is exact.
+
+    In integers over the common denominator D of the four fractions (M = μ·D, S = σ·D): σq/σp = S_q/S_p
+    and the rational part is (S_p² + (M_p − M_q)² − S_q²)/(2·S_q²); int / int rounds each once, as
+    ``float(Fraction)`` and ``math.log(Fraction)`` do, so the float is that of :func:`_kl_normal_plain`
+    (tested in tests/test_info.py). A zero σ takes the plain path (its ZeroDivisionError)."""
+    if not (s_p and s_q):
+        return _kl_normal_plain(mu_p, s_p, mu_q, s_q)
+    den = math.lcm(mu_p.denominator, s_p.denominator, mu_q.denominator, s_q.denominator)
+    mp, sp = mu_p.numerator * (den // mu_p.denominator), s_p.numerator * (den // s_p.denominator)
+    mq, sq = mu_q.numerator * (den // mu_q.denominator), s_q.numerator * (den // s_q.denominator)
+    return math.log(sq / sp) + (sp * sp + (mp - mq) ** 2 - sq * sq) / (2 * sq * sq)  # the plain order of errors
+
+
+def _kl_normal_plain(mu_p: Fraction, s_p: Fraction, mu_q: Fraction, s_q: Fraction) -> float:
+    """:func:`_kl_normal` in Fraction arithmetic."""
     rational = (s_p**2 + (mu_p - mu_q) ** 2) / (2 * s_q**2) - Fraction(1, 2)
     return math.log(s_q / s_p) + float(rational)
+
+
+_KL_GAUSS: dict[str, Any] = {}
+"""KlGaussian._kl by params."""
 
 
 class KlGaussian(Generator):
@@ -207,6 +259,12 @@ class KlGaussian(Generator):
 
     @staticmethod
     def _kl(p: Params, reverse: bool = False) -> float:
+        """KL(P‖Q) (or KL(Q‖P)); once per params (draw, validate, solve, render and distractors ask)."""
+        return memo(_KL_GAUSS, repr((p["mu_p"], p["sigma_p"], p["mu_q"], p["sigma_q"], reverse)),
+                    lambda: KlGaussian._exact_kl(p, reverse))
+
+    @staticmethod
+    def _exact_kl(p: Params, reverse: bool) -> float:
         a = (_exact(p["mu_p"]), _exact(p["sigma_p"]))
         b = (_exact(p["mu_q"]), _exact(p["sigma_q"]))
         if reverse:
@@ -267,8 +325,8 @@ class KlGaussian(Generator):
 
 # -- KL between categoricals -------------------------------------------------------------------------
 
-_KL: dict[str, Any] = {}
-"""KlCategorical._kl by params."""
+_KL_TERMS: dict[str, Any] = {}
+"""KlCategorical._terms by params."""
 
 
 class KlCategorical(Generator):
@@ -321,14 +379,19 @@ class KlCategorical(Generator):
 
     @staticmethod
     def _kl(p: Params, reverse: bool = False) -> float:
-        return memo(_KL, repr((p["p"], p["q"], reverse)), lambda: KlCategorical._kl_sum(p, reverse))
+        return math.fsum(KlCategorical._terms(p, reverse))  # the terms are memoized; fsum of ≤ 6 is cheap
 
     @staticmethod
-    def _kl_sum(p: Params, reverse: bool) -> float:
+    def _terms(p: Params, reverse: bool = False) -> tuple[float, ...]:
+        """The terms p_i·ln(p_i/q_i) over p_i > 0 (render shows them); once per params."""
+        return memo(_KL_TERMS, repr((p["p"], p["q"], reverse)), lambda: KlCategorical._exact_terms(p, reverse))
+
+    @staticmethod
+    def _exact_terms(p: Params, reverse: bool) -> tuple[float, ...]:
         a, b = _normalized("p", p["p"]), _normalized("q", p["q"])
         if reverse:
             a, b = b, a
-        return math.fsum(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0)
+        return tuple(float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x.numerator > 0)
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("KL(p‖q)", self._kl(p), "nats")]
@@ -339,7 +402,7 @@ class KlCategorical(Generator):
              "What is \\(\\mathrm{KL}(p \\| q)\\) in nats (natural log; \\(0 \\ln 0 = 0\\))?")
         a, b = _normalized("p", pp), _normalized("q", qq)
         terms = [f"{tex(x)} \\ln({tex(x)}/{tex(y)})" for x, y in zip(pp, qq, strict=True) if x > 0]
-        values = [float(x) * _ln_ratio(x, y) for x, y in zip(a, b, strict=True) if x > 0]
+        values = list(self._terms(p))
         sig = _sig_to_reproduce(values, lambda r: [math.fsum(r)], [answers[0].value])
         s = ("\\[\\mathrm{KL}(p \\| q) = \\sum_i p_i \\ln(p_i / q_i)\\] "
              f"\\[= {' + '.join(terms)}\\] "
@@ -357,7 +420,7 @@ class KlCategorical(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         out = []
-        if all(_exact(x) > 0 for x in p["p"]):
+        if all(x > 0 for x in p["p"]):  # an int or float has the sign of its exact decimal
             rev = self._kl(p, reverse=True)
             if _far(answers[0], rev):
                 out.append(Distractor(rev, "swaps the direction: this is KL(q‖p), the expectation under q"))
@@ -524,6 +587,10 @@ class CrossEntropy(Generator):
 
 # -- Wasserstein-2 between Gaussians -------------------------------------------------------------------
 
+_W2_DIFFS: dict[str, Any] = {}
+"""WassersteinGaussian._diffs by params."""
+
+
 class WassersteinGaussian(Generator):
     """W₂ distance between two univariate Gaussians: √((μ₁−μ₂)² + (σ₁−σ₂)²).
 
@@ -561,7 +628,26 @@ class WassersteinGaussian(Generator):
                              "use values like μ in −5…5 and σ in 0.1–5")
 
     @staticmethod
+    def _diffs(p: Params) -> tuple[int, int, int, int]:
+        """(D, M₁ − M₂, S₁ − S₂, S₁² − S₂²) of the four exact decimals as integers over their common
+        denominator D (μ = M/D, σ = S/D); once per params (draw asks solve and distractors each try)."""
+        def compute() -> tuple[int, int, int, int]:
+            fs = [_exact(p[k]) for k in ("mu_1", "sigma_1", "mu_2", "sigma_2")]
+            den = math.lcm(*(f.denominator for f in fs))
+            m1, s1, m2, s2 = (f.numerator * (den // f.denominator) for f in fs)
+            return den, m1 - m2, s1 - s2, s1 * s1 - s2 * s2
+
+        return memo(_W2_DIFFS, repr((p["mu_1"], p["sigma_1"], p["mu_2"], p["sigma_2"])), compute)
+
+    @staticmethod
     def _w2(p: Params) -> float:
+        """√((μ₁ − μ₂)² + (σ₁ − σ₂)²) = √(((M₁ − M₂)² + (S₁ − S₂)²)/D²), from the same exact Fraction as
+        :meth:`_w2_plain`."""
+        den, dm, ds, _ = WassersteinGaussian._diffs(p)
+        return _sqrt(Fraction(dm * dm + ds * ds, den * den))
+
+    @staticmethod
+    def _w2_plain(p: Params) -> float:
         d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
         d_sigma = _exact(p["sigma_1"]) - _exact(p["sigma_2"])
         return _sqrt(d_mu**2 + d_sigma**2)
@@ -584,13 +670,27 @@ class WassersteinGaussian(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        return [Distractor(v, why) for v, why in self._misreadings(p) if _far(answers[0], v)]
+
+    @staticmethod
+    def _misreadings(p: Params) -> list[tuple[float, str]]:
+        """√(d_μ² + d_var²), |d_μ| and d_μ² + d_σ² as int / int over powers of D (correctly rounded, as
+        ``float(Fraction)`` and ``math.sqrt(Fraction)`` round the same values; tested in tests/test_info.py)."""
+        den, dm, ds, dv = WassersteinGaussian._diffs(p)
+        d2 = den * den
+        return [(math.sqrt((dm * dm * d2 + dv * dv) / (d2 * d2)),
+                 "uses the variances σ² where the formula takes standard deviations σ"),
+                (abs(dm) / den, "only the means: the difference in spread costs transport too"),
+                ((dm * dm + ds * ds) / d2, "forgets the square root: that is W₂², not W₂")]
+
+    @staticmethod
+    def _misreadings_plain(p: Params) -> list[tuple[float, str]]:
         d_mu = _exact(p["mu_1"]) - _exact(p["mu_2"])
         d_var = _exact(p["sigma_1"]) ** 2 - _exact(p["sigma_2"]) ** 2
-        cands = [(math.sqrt(d_mu**2 + d_var**2), "uses the variances σ² where the formula takes standard deviations σ"),
-                 (float(abs(d_mu)), "only the means: the difference in spread costs transport too"),
-                 (float(d_mu**2 + (_exact(p["sigma_1"]) - _exact(p["sigma_2"])) ** 2),
-                  "forgets the square root: that is W₂², not W₂")]
-        return [Distractor(v, why) for v, why in cands if _far(answers[0], v)]
+        return [(math.sqrt(d_mu**2 + d_var**2), "uses the variances σ² where the formula takes standard deviations σ"),
+                (float(abs(d_mu)), "only the means: the difference in spread costs transport too"),
+                (float(d_mu**2 + (_exact(p["sigma_1"]) - _exact(p["sigma_2"])) ** 2),
+                 "forgets the square root: that is W₂², not W₂")]
 
     def check(self, p: Params, answers: list[Answer]) -> None:
         from scipy.integrate import quad
@@ -615,10 +715,48 @@ def _rbf(a: float, b: float, h: float, two: float = 2.0) -> float:
 def _mmd2(x: Sequence[float], y: Sequence[float], h: float, two: float = 2.0) -> list[float]:
     """[biased V-statistic, unbiased U-statistic] of MMD², by double loops (once per arguments:
     draw, validate, solve, render and distractors all ask)."""
-    return list(memo(_MMD2, repr((x, y, h, two)), lambda: tuple(_mmd2_sums(x, y, h, two))))
+    return list(_mmd2_memo(x, y, h, two)[:2])
+
+
+def _kernel_sums(x: Sequence[float], y: Sequence[float], h: float) -> tuple[float, float, float]:
+    """(Σ_ij k(x_i, x_j), Σ_ij k(y_i, y_j), Σ_ij k(x_i, y_j)), each exactly rounded (fsum), from the
+    same computation as :func:`_mmd2`."""
+    sums = _mmd2_memo(x, y, h, 2.0)
+    return sums[2], sums[3], sums[4]
+
+
+def _mmd2_memo(x: Sequence[float], y: Sequence[float], h: float, two: float) -> tuple[float, ...]:
+    return memo(_MMD2, repr((x, y, h, two)), lambda: tuple(_mmd2_fast(x, y, h, two)))
+
+
+def _upper(v: Sequence[float], d: float) -> list[float]:
+    """The kernel values above the diagonal, k(v_i, v_j) for i < j, with ``d`` = two·h·h."""
+    return [math.exp(-((a - b) ** 2) / d) for i, a in enumerate(v) for b in v[i + 1:]]
+
+
+def _mmd2_fast(x: Sequence[float], y: Sequence[float], h: float, two: float) -> list[float]:
+    """:func:`_mmd2_sums` (and its kernel sums), evaluating each kernel matrix's upper triangle only:
+    (a − b)² = (b − a)² exactly in floating point, so k is symmetric to the last bit, and k(a, a) =
+    exp(−0/d) = 1 exactly whenever d = two·h·h ≠ 0 (the same float as ``two * h * h`` inside
+    :func:`_rbf`). fsum is exactly rounded, so the sums of the same multiset of values are the same
+    floats; d = 0 (every kernel value divides by zero) takes the plain loops."""
+    d = two * h * h
+    if not d:
+        return _mmd2_sums(x, y, h, two)
+    m, n = len(x), len(y)
+    ux, uy = _upper(x, d), _upper(y, d)
+    kxx_all = math.fsum([1.0] * m + ux + ux)
+    kyy_all = math.fsum([1.0] * n + uy + uy)
+    kxx_off = math.fsum(ux + ux)
+    kyy_off = math.fsum(uy + uy)
+    kxy = math.fsum([math.exp(-((a - b) ** 2) / d) for a in x for b in y])
+    biased = kxx_all / m**2 + kyy_all / n**2 - 2 * kxy / (m * n)
+    unbiased = kxx_off / (m * (m - 1)) + kyy_off / (n * (n - 1)) - 2 * kxy / (m * n)
+    return [biased + 0.0, unbiased + 0.0, kxx_all, kyy_all, kxy]
 
 
 def _mmd2_sums(x: Sequence[float], y: Sequence[float], h: float, two: float) -> list[float]:
+    """The plain double loops: [biased, unbiased, Σk(x, x), Σk(y, y), Σk(x, y)]."""
     m, n = len(x), len(y)
     # Each kernel matrix once; fsum is exactly rounded, so the off-diagonal sums may reuse its entries.
     kx = [[_rbf(a, b, h, two) for b in x] for a in x]
@@ -630,7 +768,7 @@ def _mmd2_sums(x: Sequence[float], y: Sequence[float], h: float, two: float) -> 
     kxy = math.fsum(_rbf(a, b, h, two) for a in x for b in y)
     biased = kxx_all / m**2 + kyy_all / n**2 - 2 * kxy / (m * n)
     unbiased = kxx_off / (m * (m - 1)) + kyy_off / (n * (n - 1)) - 2 * kxy / (m * n)
-    return [biased + 0.0, unbiased + 0.0]
+    return [biased + 0.0, unbiased + 0.0, kxx_all, kyy_all, kxy]
 
 
 class Mmd(Generator):
@@ -688,9 +826,7 @@ class Mmd(Generator):
              "what are the biased estimate of "
              "\\(\\mathrm{MMD}^2\\) (the V-statistic, keeping the \\(i = j\\) terms) and the unbiased one (the "
              "U-statistic, dropping them)? Answer as [biased, unbiased].")
-        kxx = math.fsum(_rbf(a, b, h) for a in x for b in x)
-        kyy = math.fsum(_rbf(a, b, h) for a in y for b in y)
-        kxy = math.fsum(_rbf(a, b, h) for a in x for b in y)
+        kxx, kyy, kxy = _kernel_sums(x, y, h)  # the fsum over all pairs of each, as _mmd2 summed them
 
         def combine(r: list[float]) -> list[float]:
             cross = 2 * r[2] / (m * n)

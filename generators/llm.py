@@ -73,6 +73,21 @@ def _big_plain(x: int | float) -> str:
     return plain(int(x)) if float(x).is_integer() else plain(x)
 
 
+def _product_ratio(top: tuple[int | float, ...], bottom: tuple[int | float, ...]) -> Fraction:
+    """Π top / Π bottom exactly (each number's exact binary value, as ``Fraction(x)``), from one
+    Fraction of two integer products instead of a Fraction operation per factor: with x = a/b
+    (``as_integer_ratio``), the ratio is Π a_top·Π b_bottom / (Π b_top·Π a_bottom). A zero in
+    ``bottom`` raises ZeroDivisionError, as the Fraction division does."""
+    num = den = 1
+    for x in top:
+        a, b = x.as_integer_ratio()
+        num, den = num * a, den * b
+    for x in bottom:
+        a, b = x.as_integer_ratio()
+        num, den = num * b, den * a
+    return Fraction(num, den)
+
+
 def _count(rng: Rng, lo: float, hi: float, sig: int = 2) -> int:
     """A readable integer count (e.g. 7e9, 6.5e10), log-uniform in [lo, hi]."""
     return int(rng.nice(lo, hi, sig))
@@ -294,6 +309,12 @@ class TrainingDays(Generator):
 
     @staticmethod
     def _days(p: Params) -> Fraction:
+        """6ND / (G·peak·10¹²·MFU) / 86400, exactly (the Fraction of :meth:`_days_plain`)."""
+        return _product_ratio((6, p["n_params"], p["n_tokens"]),
+                              (p["n_gpus"], p["peak_tflops"], 10**12, p["mfu"], SECONDS_PER_DAY))
+
+    @staticmethod
+    def _days_plain(p: Params) -> Fraction:
         flops = 6 * _frac(p["n_params"]) * _frac(p["n_tokens"])
         rate = p["n_gpus"] * _frac(p["peak_tflops"]) * 10**12 * _frac(p["mfu"])
         return flops / rate / SECONDS_PER_DAY
@@ -741,6 +762,19 @@ class Mfu(Generator):
 
     @staticmethod
     def _mfu(p: Params) -> Fraction:
+        """(6N + A)·tokens/s / (G·peak·10¹²), exactly (the Fraction of :meth:`_mfu_plain`)."""
+        return Mfu._per_token_ratio(p, 6)
+
+    @staticmethod
+    def _per_token_ratio(p: Params, k: int, extra: tuple[int, ...] = ()) -> Fraction:
+        """(k·N + A)·tokens/s / (G·peak·10¹²·Π extra), exactly; k = 6 is the MFU, k = 2 the forward-only
+        misreading (2N + A)·MFU/(6N + A) (the 6N + A cancels: N ≥ 1 keeps it nonzero)."""
+        n, attn = p["n_params"], p["attn_flops_per_token"]
+        per_token = k * n + attn if type(n) is int and type(attn) is int else k * _frac(n) + attn
+        return _product_ratio((per_token, p["tokens_per_sec"]), (p["n_gpus"], p["peak_tflops"], 10**12, *extra))
+
+    @staticmethod
+    def _mfu_plain(p: Params) -> Fraction:
         model = (6 * _frac(p["n_params"]) + p["attn_flops_per_token"]) * _frac(p["tokens_per_sec"])
         return model / (p["n_gpus"] * _frac(p["peak_tflops"]) * 10**12)
 
@@ -775,12 +809,10 @@ class Mfu(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        m = self._mfu(p)
-        two_n = (2 * _frac(p["n_params"]) + p["attn_flops_per_token"]) * m / (6 * _frac(p["n_params"]) +
-                                                                           p["attn_flops_per_token"])
+        two_n = self._per_token_ratio(p, 2)  # (2N + A)·m/(6N + A)
         ds = [Distractor(float(two_n), "counts only the forward pass (2N per token) for training"),
-              Distractor(float(m / p["n_gpus"]), "divides by the GPU count twice: tokens/s is already for "
-                                                 "the whole cluster")]
+              Distractor(float(self._per_token_ratio(p, 6, (p["n_gpus"],))),  # m / G
+                         "divides by the GPU count twice: tokens/s is already for the whole cluster")]
         return _keep_wrong(answers[0], ds)
 
     def check(self, p: Params, answers: list[Answer]) -> None:

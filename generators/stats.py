@@ -6,6 +6,7 @@ equation and maximum likelihood. Example::
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -41,8 +42,20 @@ def _seq(xs: Sequence[float], sig: int = 6) -> str:
 
 
 
-def _mean(xs: Sequence[Fraction]) -> Fraction:
-    return sum(xs, Fraction(0)) / len(xs)
+def _scaled(values: Sequence[int | float]) -> tuple[int, list[int]]:
+    """(den, [x·den for x]): the exact decimals of ``values`` as integers over their common
+    denominator ``den``, so that sums of them and of their products need no Fraction arithmetic
+    (Σx = ΣX/den, Σxy = ΣXY/den²; e.g. the mean is ``Fraction(ΣX, n·den)``)."""
+    fs = [_q(v) for v in values]
+    den = math.lcm(*(f.denominator for f in fs))
+    return den, [f.numerator * (den // f.denominator) for f in fs]
+
+
+def _exact_mean(values: Sequence[int | float]) -> Fraction:
+    """The mean of the exact decimals of ``values``, summed in integers (the same Fraction as
+    ``sum(map(_q, values), Fraction(0)) / len(values)``)."""
+    den, xi = _scaled(values)
+    return Fraction(sum(xi), len(xi) * den)
 
 
 def _phi(x: float) -> float:
@@ -71,8 +84,21 @@ _TINY = 1 / _BIG
 
 def _fits(*xs: Fraction | int | float) -> bool:
     """Whether every exact value is 0 or between 1e-300 and 1e300 in size: it then converts to a double
-    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits."""
-    return all(x == 0 or _TINY <= abs(Fraction(x)) <= _BIG for x in xs)
+    without overflowing, and without underflowing to 0 or to a subnormal that has lost digits.
+
+    Fast path for a Fraction a/b: with e = bits(|a|) − bits(b), |a/b| lies strictly between 2^(e−1)
+    and 2^(e+1), so |e| ≤ 989 puts it inside (2^-990, 2^990) ⊂ (1e-300, 1e300) without comparing
+    Fractions; other values (and Fractions near the limits) take the exact comparison."""
+    for x in xs:
+        if type(x) is Fraction:
+            num = x.numerator
+            if not num:
+                continue
+            if -990 < abs(num).bit_length() - x.denominator.bit_length() < 990:
+                continue
+        if not (x == 0 or _TINY <= abs(Fraction(x)) <= _BIG):
+            return False
+    return True
 
 
 def _tp(x: float | Fraction, sig: int = 4) -> str:
@@ -238,11 +264,10 @@ class SamplesNeeded(Generator):
 
 
 @functools.lru_cache(maxsize=256)
-def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
-        Fraction, Fraction, Fraction, Fraction, Fraction]:
-    """:meth:`Regression._sums`, cached (draw, validate, solve, render and distractors all need it)
-    and summed in integers over the common denominator ``den`` (the same exact values as summing
-    Fractions): with ``X = x·den``, ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+def _regression_ints(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int]:
+    """(n, den, ΣX, ΣY, Q_xx, Q_yy, Q_xy) of the values scaled to integers ``X = x·den`` over their
+    common denominator ``den``, with ``Q_xx = nΣX² − (ΣX)²``, ``Q_yy`` alike and ``Q_xy = nΣXY − ΣX·ΣY``
+    (n·den² times the centered sums)."""
     xs, ys = [_q(v) for v in x], [_q(v) for v in y]
     n = len(xs)
     den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
@@ -250,9 +275,20 @@ def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
     yi = [f.numerator * (den // f.denominator) for f in ys]
     sx, sy = sum(xi), sum(yi)
     cross = sum(a * b for a, b in zip(xi, yi, strict=True))
+    return (n, den, sx, sy, n * sum(a * a for a in xi) - sx * sx, n * sum(b * b for b in yi) - sy * sy,
+            n * cross - sx * sy)
+
+
+@functools.lru_cache(maxsize=256)
+def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`Regression._sums`, cached (validate and render need it) and summed in integers over the
+    common denominator ``den`` (the same exact values as summing Fractions): with ``X = x·den``,
+    ``x̄ = ΣX/(n·den)`` and ``Σ(x−x̄)(y−ȳ) = (nΣXY − ΣX·ΣY)/(n·den²)``."""
+    n, den, sx, sy, qxx, qyy, qxy = _regression_ints(x, y)
     mean_den, sum_den = n * den, n * den * den
-    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(n * sum(a * a for a in xi) - sx * sx, sum_den),
-            Fraction(n * sum(b * b for b in yi) - sy * sy, sum_den), Fraction(n * cross - sx * sy, sum_den))
+    return (Fraction(sx, mean_den), Fraction(sy, mean_den), Fraction(qxx, sum_den), Fraction(qyy, sum_den),
+            Fraction(qxy, sum_den))
 
 
 class Regression(Generator):
@@ -317,10 +353,14 @@ class Regression(Generator):
         return _regression_sums(tuple(x), tuple(y))
 
     def _fit(self, x: Sequence[float], y: Sequence[float]) -> list[float]:
-        mx, my, sxx, syy, sxy = self._sums(x, y)
-        slope = sxy / sxx
-        r = math.sqrt(float(sxy * sxy / (sxx * syy)))  # r² exactly, so tiny or huge sums cannot overflow
-        return [float(slope), float(my - slope * mx), -r if sxy < 0 else r]
+        """[b, a, r]: b = S_xy/S_xx, a = ȳ − b·x̄ and r² = S_xy²/(S_xx·S_yy), each rounded once from its
+        exact value. With the integer sums of :func:`_regression_ints` these are the ratios
+        Q_xy/Q_xx, (ΣY·Q_xx − Q_xy·ΣX)/(n·den·Q_xx) and Q_xy²/(Q_xx·Q_yy) (the scale factors cancel);
+        int / int is correctly rounded like ``float(Fraction)``, so the floats are those of the Fraction
+        formulas (tested in tests/test_stats.py), without building Fractions for each rejected draw."""
+        n, den, sx, sy, qxx, qyy, qxy = _regression_ints(tuple(x), tuple(y))
+        r = math.sqrt(qxy * qxy / (qxx * qyy))  # r² exactly, so tiny or huge sums cannot overflow
+        return [qxy / qxx, (sy * qxx - qxy * sx) / (n * den * qxx), -r if qxy < 0 else r]
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("slope, intercept, r", self._fit(p["x"], p["y"]))]
@@ -352,13 +392,15 @@ class Regression(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
-        mx, my, sxx, syy, sxy = self._sums(p["x"], p["y"])
+        # x̄, ȳ, b_xy = S_xy/S_yy (slope of x regressed on y) and x̄ − b_xy·ȳ, each rounded once from its
+        # exact value as integer ratios (see _fit).
+        n, den, sx, sy, qxx, qyy, qxy = _regression_ints(tuple(p["x"]), tuple(p["y"]))
+        mx, my = sx / (n * den), sy / (n * den)
         r = answers[0].values[2]
-        b_xy = sxy / syy  # slope of x regressed on y
         return _keep(answers[0], [
-            Distractor([r, float(my) - r * float(mx), r],
+            Distractor([r, my - r * mx, r],
                        "uses r as the slope: the slope is r·s_y/s_x, in units of y per unit of x"),
-            Distractor([float(b_xy), float(mx - b_xy * my), r],
+            Distractor([qxy / qyy, (sx * qyy - qxy * sy) / (n * den * qyy), r],
                        "regresses x on y (S_xy/S_yy) instead of y on x (S_xy/S_xx)"),
         ])
 
@@ -419,20 +461,38 @@ class GaussianUpdate(Generator):
     @staticmethod
     def _posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
         """(prior precision, data precision, posterior mean), exact; once per params."""
+        return GaussianUpdate._memo(p)[:3]
+
+    @staticmethod
+    def _xbar(p: Params) -> Fraction:
+        """The sample mean x̄, exact; once per params."""
+        return GaussianUpdate._memo(p)[3]
+
+    @staticmethod
+    def _memo(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction]:
         return memo(_POSTERIOR, repr((p["xs"], p["sigma0"], p["sigma_noise"], p["mu0"])),
                     lambda: GaussianUpdate._exact_posterior(p))
 
     @staticmethod
-    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        xs = [_q(v) for v in p["xs"]]
-        prior_prec = 1 / _q(p["sigma0"]) ** 2
-        data_prec = len(xs) / _q(p["sigma_noise"]) ** 2
-        mean = (_q(p["mu0"]) * prior_prec + _mean(xs) * data_prec) / (prior_prec + data_prec)
-        return prior_prec, data_prec, mean
+    def _exact_posterior(p: Params) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+        """(prior precision, data precision, posterior mean, x̄), exact: with σ₀ = a/b, σ = c/d, μ₀ = e/f and
+        x̄ = g/h, the precisions are b²/a² and n·d²/c², and the mean (μ₀·b²/a² + x̄·n·d²/c²)/(b²/a² + n·d²/c²)
+        is (e·h·b²c² + g·f·n·d²a²)/(f·h·(b²c² + n·d²a²)), one Fraction instead of eight operations
+        (tested against the Fraction formula in tests/test_stats.py)."""
+        xbar = _exact_mean(p["xs"])
+        n = len(p["xs"])
+        s0, s, mu0 = _q(p["sigma0"]), _q(p["sigma_noise"]), _q(p["mu0"])
+        a2, b2 = s0.numerator ** 2, s0.denominator ** 2
+        c2, d2 = s.numerator ** 2, s.denominator ** 2
+        e, f, g, h = mu0.numerator, mu0.denominator, xbar.numerator, xbar.denominator
+        prior_prec, data_prec = Fraction(b2, a2), Fraction(n * d2, c2)
+        prior_w, data_w = b2 * c2, n * d2 * a2
+        mean = Fraction(e * h * prior_w + g * f * data_w, f * h * (prior_w + data_w))
+        return prior_prec, data_prec, mean, xbar
 
     def validate(self, p: Params) -> None:
         prior_prec, data_prec, mean = self._posterior(p)
-        xbar = _mean([_q(v) for v in p["xs"]])
+        xbar = self._xbar(p)
         if not _fits(prior_prec, data_prec, prior_prec + data_prec, 1 / (prior_prec + data_prec), mean, xbar,
                      prior_prec * _q(p["mu0"]), data_prec * xbar):
             raise ParamError(f"sigma0={plain(p['sigma0'])}, sigma_noise={plain(p['sigma_noise'])}, "
@@ -450,7 +510,7 @@ class GaussianUpdate(Generator):
         n = len(xs)
         prior_prec, data_prec, _ = self._posterior(p)
         prec = prior_prec + data_prec
-        xbar = float(_mean([_q(v) for v in xs]))
+        xbar = float(self._xbar(p))
         mean, sd = answers[0].values
 
         def redo(v: list[float]) -> list[float]:  # the answers from the shown precisions and x̄
@@ -477,7 +537,7 @@ class GaussianUpdate(Generator):
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         xs = p["xs"]
-        xbar = float(_mean([_q(v) for v in xs]))
+        xbar = float(self._xbar(p))
         mean, sd = answers[0].values
         return _keep(answers[0], [
             Distractor([xbar, p["sigma_noise"] / math.sqrt(len(xs))],
@@ -563,6 +623,17 @@ class BetaBernoulli(Generator):
 
     @staticmethod
     def _estimates(p: Params) -> list[Fraction]:
+        """[k/n, (k + a − 1)/(n + a + b − 2), (k + a)/(n + a + b)], exact: with a = a₁/a₂ and b = b₁/b₂,
+        both ratios scaled by L = a₂·b₂ (a·L = a₁b₂, b·L = b₁a₂) give one Fraction of integers each, the
+        values of :meth:`_estimates_plain` (tested in tests/test_stats.py)."""
+        k, n, a, b = p["k"], p["n"], _q(p["a"]), _q(p["b"])
+        big_l = a.denominator * b.denominator
+        al, bl = a.numerator * b.denominator, b.numerator * a.denominator
+        return [Fraction(k, n), Fraction((k - 1) * big_l + al, (n - 2) * big_l + al + bl),
+                Fraction(k * big_l + al, n * big_l + al + bl)]
+
+    @staticmethod
+    def _estimates_plain(p: Params) -> list[Fraction]:
         k, n, a, b = p["k"], p["n"], _q(p["a"]), _q(p["b"])
         return [Fraction(k, n), (k + a - 1) / (n + a + b - 2), (k + a) / (n + a + b)]
 
@@ -616,13 +687,10 @@ class BetaBernoulli(Generator):
 
 
 @functools.lru_cache(maxsize=256)
-def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
-        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
-    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
-    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
-    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
-    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
-    (unpaired)."""
+def _paired_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int, int]:
+    """(n, den, S_d, Q_d, S_x, Q_x, S_y, Q_y): the values scaled to integers over their common
+    denominator ``den``, with ``S = ΣX`` and ``Q = nΣX² − S²`` (= n·Σ(X − X̄)², so Q_d = 0 exactly when
+    all differences are equal)."""
     xs, ys = [_q(v) for v in x], [_q(v) for v in y]
     n = len(xs)
     den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
@@ -635,6 +703,18 @@ def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
         return s, n * sum(a * a for a in v) - s * s
 
     (sd, qd), (sx, qx), (sy, qy) = s_q(di), s_q(xi), s_q(yi)
+    return n, den, sd, qd, sx, qx, sy, qy
+
+
+@functools.lru_cache(maxsize=256)
+def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
+        Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
+    """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in
+    integers over the common denominator ``den`` (the same exact values as summing Fractions, ~5x
+    faster): with ``S = ΣX`` and ``Q = nΣX² − S²`` of the scaled values, the mean is ``S/(n·den)``,
+    the sample variance ``Q/(n(n−1)den²)``, and t² = (n−1)·S_d²/Q_d (paired), (n−1)(S_x−S_y)²/(Q_x+Q_y)
+    (unpaired)."""
+    n, den, sd, qd, sx, qx, sy, qy = _paired_sums(x, y)
     mean_den, var_den = n * den, n * (n - 1) * den * den
     return (Fraction((n - 1) * sd * sd, qd), Fraction((n - 1) * (sx - sy) ** 2, qx + qy),
             Fraction(sd, mean_den), Fraction(qd, var_den), Fraction(sx, mean_den), Fraction(sy, mean_den),
@@ -695,13 +775,14 @@ class PairedVsUnpaired(Generator):
         if len(x) != len(y):
             raise ParamError(f"x and y must have the same length (got {len(x)} and {len(y)}): "
                              "paired data has one x and one y per item")
-        d = [_q(a) - _q(b) for a, b in zip(x, y, strict=True)]
-        if len(set(d)) < 2:
+        # The differences are all equal exactly when Q_d = nΣd² − (Σd)² is 0 (tested against the set of
+        # the exact differences in tests/test_stats.py).
+        if _paired_sums(tuple(x), tuple(y))[3] == 0:
             raise ParamError("the differences x_i − y_i must not all be equal (their SD would be 0 and the paired t "
                              f"infinite); got x={x}, y={y}")
-        _, _, dbar, vd, mx, my, vx, vy = self._exact(p)
-        n = len(x)
-        if not _fits(dbar, vd, mx, my, vx, vy, dbar * dbar * n / vd, (mx - my) ** 2 * n / (vx + vy)):
+        # tp2 and tu2 are d̄²·n/s_d² and (x̄ − ȳ)²·n/(s_x² + s_y²), exactly.
+        tp2, tu2, dbar, vd, mx, my, vx, vy = self._exact(p)
+        if not _fits(dbar, vd, mx, my, vx, vy, tp2, tu2):
             raise ParamError("x and y are too extreme for double precision (a mean, variance or t² is beyond 1e300 "
                              "or below 1e-300 in size); use scores between about 1e-100 and 1e100 in size, with "
                              "differences that are not tiny")
@@ -872,8 +953,25 @@ class AurocScores(Generator):
         return [round(max(0.0, min(1.0, mu + 0.2 * rng.normal())), decimals) for _ in range(rng.integer(3, 10))]
 
     @staticmethod
+    def _per_positive(p: Params) -> list[tuple[int, int]]:
+        """For each positive u: (#negatives v < u, #negatives v = u), by bisection in the sorted negatives
+        (the scores are finite numbers, totally ordered, so bisect_left counts v < u and bisect_right
+        minus it counts v = u: the counts of the pairwise comparisons, tested in tests/test_stats.py)."""
+        sb = sorted(p["scores_b"])
+        out = []
+        for u in p["scores_a"]:
+            lo = bisect.bisect_left(sb, u)
+            out.append((lo, bisect.bisect_right(sb, u, lo) - lo))
+        return out
+
+    @staticmethod
     def _counts(p: Params) -> tuple[int, int, int]:
         """(pairs with a > b, pairs with a = b, all pairs)."""
+        per = AurocScores._per_positive(p)
+        return sum(g for g, _ in per), sum(e for _, e in per), len(p["scores_a"]) * len(p["scores_b"])
+
+    @staticmethod
+    def _counts_plain(p: Params) -> tuple[int, int, int]:
         a, b = p["scores_a"], p["scores_b"]
         gt = sum(1 for u in a for v in b if u > v)
         eq = sum(1 for u in a for v in b if u == v)
@@ -889,8 +987,8 @@ class AurocScores(Generator):
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         a, b = p["scores_a"], p["scores_b"]
         gt, eq, total = self._counts(p)
-        per = [Fraction(2 * sum(u > v for v in b) + sum(u == v for v in b), 2) for u in a]
-        rows = ",\\ ".join(f"{tex(u, 6)}\\!:\\ {tex(float(c), 6)}" for u, c in zip(a, per, strict=True))
+        per = [(2 * g + e) / 2 for g, e in self._per_positive(p)]  # wins + ½ ties, exact in a float
+        rows = ",\\ ".join(f"{tex(u, 6)}\\!:\\ {tex(c, 6)}" for u, c in zip(a, per, strict=True))
         q = (f"A classifier gives these scores to {len(a)} positives A and {len(b)} negatives B: "
              f"\\[A = ({_seq(a)})\\] \\[B = ({_seq(b)})\\] "
              "What is the AUROC, i.e. the probability that a random positive scores higher than a random negative, "
@@ -1181,10 +1279,14 @@ class PriceEquation(Generator):
 
     @staticmethod
     def _exact_parts(p: Params) -> tuple[Fraction, Fraction, Fraction]:
-        zs, ws = [_q(v) for v in p["z"]], [_q(v) for v in p["w"]]
-        wbar, zbar = _mean(ws), _mean(zs)
-        cov = _mean([(a - wbar) * (b - zbar) for a, b in zip(ws, zs, strict=True)])
-        return wbar, zbar, cov
+        """(w̄, z̄, Cov(w, z)) with the population covariance, summed in integers: with W = w·den_w and
+        Z = z·den_z, w̄ = ΣW/(n·den_w), z̄ = ΣZ/(n·den_z) and Cov = (nΣWZ − ΣW·ΣZ)/(n²·den_w·den_z) (the same
+        Fractions as the means of the exact decimals and of their centered products)."""
+        (dw, wi), (dz, zi) = _scaled(p["w"]), _scaled(p["z"])
+        n = len(wi)
+        sw, sz = sum(wi), sum(zi)
+        cross = sum(a * b for a, b in zip(wi, zi, strict=True))
+        return Fraction(sw, n * dw), Fraction(sz, n * dz), Fraction(n * cross - sw * sz, n * n * dw * dz)
 
     def solve(self, p: Params) -> list[Answer]:
         wbar, _, cov = self._parts(p)
@@ -1231,6 +1333,10 @@ class PriceEquation(Generator):
         assert_close("Σwz/Σw − z̄", answers[0].value, direct, rtol=1e-9, atol=1e-12 * (1 + float(np.abs(z).max())))
 
 
+_MLE_SS: dict[str, Any] = {}
+"""MleVariance._ss by data."""
+
+
 class MleVariance(Generator):
     """Gaussian maximum-likelihood variance (÷n) vs the unbiased sample variance (÷(n−1)).
 
@@ -1266,9 +1372,16 @@ class MleVariance(Generator):
 
     @staticmethod
     def _ss(p: Params) -> tuple[Fraction, Fraction]:
-        xs = [_q(v) for v in p["data"]]
-        m = _mean(xs)
-        return m, sum(((x - m) ** 2 for x in xs), Fraction(0))
+        """(x̄, Σ(x − x̄)²), exact; once per data (validate, solve and render each need it)."""
+        return memo(_MLE_SS, repr(p["data"]), lambda: MleVariance._exact_ss(p["data"]))
+
+    @staticmethod
+    def _exact_ss(data: Sequence[int | float]) -> tuple[Fraction, Fraction]:
+        """Summed in integers: with X = x·den, S = ΣX and Q = nΣX² − S², x̄ = S/(n·den) and
+        Σ(x − x̄)² = Q/(n·den²) (the same Fractions as summing the exact decimals)."""
+        den, xi = _scaled(data)
+        n, s = len(xi), sum(xi)
+        return Fraction(s, n * den), Fraction(n * sum(a * a for a in xi) - s * s, n * den * den)
 
     def solve(self, p: Params) -> list[Answer]:
         _, ss = self._ss(p)

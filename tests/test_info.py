@@ -165,3 +165,198 @@ def test_exact_where_exact() -> None:
     # √(0.3² + 0.4²) = 0.5 and the perplexity of (½, ¼, ⅛) = 4 with 2 bits/token, exactly (no float residue)
     assert value("info.wasserstein_gaussian", mu_1=0, sigma_1=1, mu_2=0.3, sigma_2=1.4) == 0.5
     assert value("info.cross_entropy", probs=[0.5, 0.25, 0.125])[1:] == [4.0, 2.0]
+
+
+# -- fast paths (issue 16, speed) against the plain computations they replaced ------------------------------
+def _info_module() -> Any:
+    import sys
+
+    return sys.modules[type(load_registry().get("info.mmd")).__module__]
+
+
+def _outcome(f: Any, *args: Any) -> Any:
+    try:
+        return [v.hex() for v in f(*args)]
+    except (OverflowError, ZeroDivisionError, ValueError) as e:
+        return type(e)
+
+
+def test_mmd_upper_triangle_sums_equal_the_full_double_loops() -> None:
+    import random
+
+    mod = _info_module()
+    rng = random.Random(16)
+    for i in range(400):
+        m, n = rng.randint(1 if i % 50 == 0 else 2, 8), rng.randint(2, 8)
+        kind = i % 5
+        if kind == 0:
+            x = [round(rng.uniform(-5, 5), 1) for _ in range(m)]
+            y = [round(rng.uniform(-5, 5), 1) for _ in range(n)]
+        elif kind == 1:  # repeated points, ints mixed in
+            x = [rng.choice([0, 1, 1.0, -2.5, 3]) for _ in range(m)]
+            y = [rng.choice([0.0, 1, 2, -2.5]) for _ in range(n)]
+        elif kind == 2:  # values that overflow (a − b)² or underflow the kernel
+            x = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-5, 200) for _ in range(m)]
+            y = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-5, 200) for _ in range(n)]
+        else:
+            x = [rng.gauss(0, 1) for _ in range(m)]
+            y = [rng.gauss(1, 2) for _ in range(n)]
+        h = rng.choice([0.5, 1, 1.5, 2, 3, 1e-170, 1e-200, 1e160, 1e200, 10**200, rng.uniform(0.1, 3)])
+        two = rng.choice([2.0, 1.0])
+        assert _outcome(mod._mmd2_fast, x, y, h, two) == _outcome(mod._mmd2_sums, x, y, h, two), (x, y, h, two)
+
+
+def test_ln_ratio_in_integers_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    mod = _info_module()
+    rng = random.Random(2)
+    pairs = [(Fraction(1), Fraction(1)), (Fraction(3, 2), Fraction(1)), (Fraction(1, 2), Fraction(1)),
+             (Fraction(1, 3), Fraction(2, 3)), (Fraction(2, 3), Fraction(1, 3)), (Fraction(1, 10**400), Fraction(1)),
+             (Fraction(10**400), Fraction(1, 7)), (Fraction(0), Fraction(1, 2))]
+    for _ in range(500):
+        kind = rng.random()
+        if kind < 0.4:
+            x = Fraction(rng.randint(1, 100), 100)
+            y = Fraction(rng.randint(1, 100), 100)
+        elif kind < 0.7:  # near 1 and near the ½ boundary
+            y = Fraction(rng.randint(1, 10**6), rng.randint(1, 10**6))
+            x = y * rng.choice([1, Fraction(3, 2), Fraction(1, 2), 1 + Fraction(1, rng.randint(2, 10**9))])
+        else:
+            x = Fraction(rng.randint(1, 10**rng.randint(1, 60)), rng.randint(1, 10**rng.randint(1, 60)))
+            y = Fraction(rng.randint(1, 10**rng.randint(1, 60)), rng.randint(1, 10**rng.randint(1, 60)))
+        pairs.append((x, y))
+    def outcome(f: Any, x: Fraction, y: Fraction) -> Any:
+        try:
+            return f(x, y).hex()
+        except (ValueError, ZeroDivisionError) as e:
+            return type(e)
+
+    for x, y in pairs:
+        assert outcome(mod._ln_ratio, x, y) == outcome(mod._ln_ratio_plain, x, y), (x, y)
+    with pytest.raises(ZeroDivisionError):
+        mod._ln_ratio(Fraction(1, 2), Fraction(0))
+
+
+def test_normalize_in_integers_equals_the_fraction_formula() -> None:
+    import random
+
+    mod = _info_module()
+    rng = random.Random(4)
+
+    def outcome(f: Any, p: list[Any]) -> Any:
+        try:
+            return f("p", p)
+        except ParamError as e:
+            return str(e)
+
+    for i in range(400):
+        n = rng.randint(1, 6)
+        kind = i % 4
+        if kind == 0:
+            p = [round(rng.random(), 2) for _ in range(n)]
+        elif kind == 1:  # sums to 1 within 1e-6, or just outside it
+            p = [rng.randint(1, 19) / 20]
+            p.append(1 - p[0])
+            p[0] += rng.choice([0.0, 5e-7, 1e-6, 2e-6, -1e-6, -3e-7])
+        elif kind == 2:
+            p = [rng.choice([0, 1, 0.5, 0.25, 1e-7]) for _ in range(n)]
+        else:
+            p = [rng.random() for _ in range(n - 1)]
+            p.append(1 - sum(p))
+        assert outcome(mod._normalize, p) == outcome(mod._normalize_plain, p), p
+
+
+def test_decimal_probs_equal_the_fraction_floats() -> None:
+    from fractions import Fraction
+
+    for units in (20, 100, 500, 2500):
+        for k in range(1, units + 1):
+            assert k / units == float(Fraction(k, units))
+
+
+def test_kl_categorical_terms_equal_the_plain_terms() -> None:
+    import random
+
+    mod = _info_module()
+    gen = load_registry().get("info.kl_categorical")
+    rng = random.Random(9)
+    for _ in range(300):
+        n = rng.randint(2, 6)
+        raw = [rng.randint(0, 20) for _ in range(n)]
+        raw[0] += 1
+        rq = [rng.randint(1, 20) for _ in range(n)]
+        p = {"p": [v / sum(raw) for v in raw], "q": [v / sum(rq) for v in rq]}
+        for reverse in (False, True):
+            a, b = mod._normalize_plain("p", p["p"]), mod._normalize_plain("q", p["q"])
+            if reverse:
+                a, b = b, a
+            if reverse and not all(x > 0 for x in b):
+                continue
+            plain_terms = [float(x) * mod._ln_ratio_plain(x, y) for x, y in zip(a, b, strict=True) if x > 0]
+            assert [v.hex() for v in gen._terms(p, reverse)] == [v.hex() for v in plain_terms]
+            assert gen._kl(p, reverse) == math.fsum(plain_terms)
+
+
+def test_kl_normal_in_integers_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    mod = _info_module()
+    rng = random.Random(12)
+
+    def outcome(f: Any, *args: Fraction) -> Any:
+        try:
+            return f(*args).hex()
+        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            return type(e)
+
+    for i in range(500):
+        kind = i % 4
+        if kind == 0:  # the drawn kind: one decimal means, two-figure σ
+            args = [exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.2, 5), 2)),
+                    exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.2, 5), 2))]
+        elif kind == 1:  # σ² in place of σ (the distractor), equal parameters (KL = 0)
+            mu, sd = exact_decimal(round(rng.uniform(-5, 5), 1)), exact_decimal(round(rng.uniform(0.1, 5), 2))
+            args = rng.choice([[mu, sd, mu, sd], [mu, sd**2, mu + 1, (sd + 1) ** 2]])
+        elif kind == 2:  # extreme sizes (overflow, underflow of the ratio)
+            args = [exact_decimal(rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)) for _ in range(4)]
+            args[1], args[3] = abs(args[1]), abs(args[3])
+        else:
+            args = [Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**6)) for _ in range(4)]
+            args[1], args[3] = rng.choice([abs(args[1]), Fraction(0)]), rng.choice([abs(args[3]) + 1, Fraction(0)])
+        assert outcome(mod._kl_normal, *args) == outcome(mod._kl_normal_plain, *args), args
+
+
+def test_wasserstein_integer_diffs_equal_the_fraction_formulas() -> None:
+    import random
+
+    gen = load_registry().get("info.wasserstein_gaussian")
+    rng = random.Random(21)
+
+    def outcome(f: Any, p: dict[str, Any]) -> Any:
+        try:
+            v = f(p)
+        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            return type(e)
+        return [(x.hex(), why) for x, why in v] if isinstance(v, list) else v.hex()
+
+    for i in range(400):
+        kind = i % 4
+        if kind == 0:  # the drawn kind
+            p = {"mu_1": round(rng.uniform(-5, 5), 1), "sigma_1": float(f"{rng.uniform(0.1, 5):.1e}"),
+                 "mu_2": round(rng.uniform(-5, 5), 1), "sigma_2": float(f"{rng.uniform(0.1, 5):.1e}")}
+        elif kind == 1:  # equal spreads or means, ints
+            v, w = rng.choice([0, 1, 2.5, -3]), rng.choice([0.3, 1, 4])
+            p = {"mu_1": v, "sigma_1": w, "mu_2": rng.choice([v, 0.4]), "sigma_2": rng.choice([w, 0.3, 5])}
+        elif kind == 2:  # Pythagorean: exact square roots
+            k = rng.choice([0.1, 1, 0.01, 3])
+            p = {"mu_1": 0, "sigma_1": 4 * k, "mu_2": 3 * k, "sigma_2": 8 * k}
+        else:  # extreme sizes
+            names = ("mu_1", "sigma_1", "mu_2", "sigma_2")
+            p = {k: rng.uniform(0.1, 1) * 10.0 ** rng.randint(-200, 200) for k in names}
+        assert outcome(gen._w2, p) == outcome(gen._w2_plain, p), p
+        assert outcome(gen._misreadings, p) == outcome(gen._misreadings_plain, p), p

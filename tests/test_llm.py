@@ -216,3 +216,55 @@ def test_chinchilla_is_exact_when_the_root_is() -> None:
     # C = 4.8e20 = 120 · (2e9)²: N and D are whole numbers, not float residue.
     n, d = answers("llm.chinchilla", compute=4.8e20)
     assert (n.value, d.value) == (2_000_000_000, 40_000_000_000) and isinstance(n.value, int)
+
+
+# -- fast paths (issue 16, speed) against the plain computations they replaced ------------------------------
+def _random_llm_params(rng: Any) -> dict[str, Any]:
+    return {"n_params": rng.choice([1, 7, int(rng.uniform(1e6, 1e12)), 10**18, 70_600_000_000]),
+            "n_tokens": rng.choice([1, int(rng.uniform(1e9, 2e13)), 10**20]),
+            "n_gpus": rng.choice([1, 8, 768, 16384, 10**9]),
+            "peak_tflops": rng.choice([989.4, 312, 0.1, 1e6, rng.uniform(100, 3000), 5e-324]),
+            "mfu": rng.choice([0.4, 1, 1e-300, rng.uniform(0, 1), 0.55]),
+            "tokens_per_sec": rng.choice([238.3e3, 1, 1e11, rng.uniform(1, 1e11), 2.5]),
+            "attn_flops_per_token": rng.choice([0, 12, int(rng.uniform(0, 1.2e13)), 10**18])}
+
+
+def test_product_ratio_equals_the_fraction_products() -> None:
+    import random
+    import sys
+    from fractions import Fraction
+
+    mod = sys.modules[type(load_registry().get("llm.mfu")).__module__]
+    rng = random.Random(16)
+    pool = [0.1, 0.25, 1e-300, 5e-324, 1e300, 3, 10**12, 86400, 0.55, Fraction(7, 3), Fraction(10**30 + 1, 6)]
+    for _ in range(400):
+        top = [rng.choice(pool + [rng.uniform(1e-5, 1e5), rng.randint(1, 10**20)]) for _ in range(rng.randint(0, 4))]
+        bottom = [rng.choice(pool + [rng.uniform(1e-5, 1e5), rng.randint(1, 10**20)])
+                  for _ in range(rng.randint(0, 5))]
+        plain = Fraction(1)
+        for x in top:
+            plain *= Fraction(x)
+        for x in bottom:
+            plain /= Fraction(x)
+        assert mod._product_ratio(tuple(top), tuple(bottom)) == plain
+    with pytest.raises(ZeroDivisionError):
+        mod._product_ratio((1,), (0.0,))
+
+
+def test_training_days_and_mfu_equal_the_fraction_formulas() -> None:
+    import random
+    from fractions import Fraction
+
+    reg = load_registry()
+    days, mfu = reg.get("llm.training_days"), reg.get("llm.mfu")
+    rng = random.Random(7)
+    for i in range(400):
+        p = _random_llm_params(rng)
+        if i % 7 == 0:  # the cross-check's trip passes a float n_params
+            p["n_params"] = float(p["n_params"]) + 0.5
+        assert days._days(p) == days._days_plain(p)
+        m = mfu._mfu_plain(p)
+        assert mfu._mfu(p) == m
+        n, a = Fraction(p["n_params"]), p["attn_flops_per_token"]
+        assert mfu._per_token_ratio(p, 2) == (2 * n + a) * m / (6 * n + a)
+        assert mfu._per_token_ratio(p, 6, (p["n_gpus"],)) == m / p["n_gpus"]

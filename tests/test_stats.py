@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from quizgen.cli import cli
 from quizgen.errors import ParamError
+from quizgen.gentools import keep_wrong
 from quizgen.grading import accepts
+from quizgen.model import Distractor
 from quizgen.registry import load_registry
 
 from .conftest import answers, problem, value
@@ -263,3 +265,197 @@ def test_softmax_temperature_user_values_outside_the_envelope_stay_accepted() ->
 
 def test_standard_error_exact_for_a_perfect_square() -> None:
     assert value("stats.standard_error", sigma=2.2, n=25) == 0.44  # not 0.44000000000000006
+
+
+# -- fast paths (issue 16, speed) against the plain computations they replaced ------------------------------
+def _stats_module() -> Any:
+    import sys
+
+    return sys.modules[type(load_registry().get("stats.paired_vs_unpaired")).__module__]
+
+
+def _plain_fits(*xs: Any) -> bool:
+    from fractions import Fraction
+
+    big = Fraction(10) ** 300
+    return all(x == 0 or 1 / big <= abs(Fraction(x)) <= big for x in xs)
+
+
+def test_fits_fast_path_equals_the_exact_comparison() -> None:
+    import random
+    from fractions import Fraction
+
+    fits = _stats_module()._fits
+    rng = random.Random(16)
+    edges = [Fraction(0), Fraction(10) ** 300, Fraction(10) ** -300, Fraction(10) ** 300 + 1,
+             Fraction(10) ** -300 - Fraction(1, 10**400), Fraction(-(10**300)), Fraction(2) ** 990,
+             Fraction(2) ** -990, Fraction(2) ** 996, Fraction(2) ** -997, 0, 0.0, 1e300, 1e-300, 1e301, 5, -7]
+    values: list[Any] = edges + [
+        Fraction(rng.choice([-1, 1]) * rng.randint(1, 10**rng.randint(1, 400)), rng.randint(1, 10**rng.randint(1, 400)))
+        for _ in range(400)] + [rng.uniform(-1, 1) * 10.0 ** rng.randint(-307, 307) for _ in range(100)]
+    for v in values:
+        assert fits(v) == _plain_fits(v), v
+    for _ in range(300):
+        xs = rng.sample(values, rng.randint(1, 6))
+        assert fits(*xs) == _plain_fits(*xs)
+
+
+def test_paired_sums_zero_spread_means_all_differences_equal() -> None:
+    import random
+
+    from quizgen.gentools import exact_decimal
+
+    mod = _stats_module()
+    rng = random.Random(7)
+    for _ in range(400):
+        n = rng.randint(1, 8)
+        y = [round(rng.random(), rng.choice([1, 2, 3])) for _ in range(n)]
+        kind = rng.random()
+        if kind < 0.4:  # all differences equal
+            shift = round(rng.uniform(-0.2, 0.2), 2)
+            x = [v + shift for v in y]
+        elif kind < 0.6:
+            x = list(y)
+        else:
+            x = [round(rng.random(), 2) for _ in range(n)]
+        d = {exact_decimal(a) - exact_decimal(b) for a, b in zip(x, y, strict=True)}
+        assert (mod._paired_sums(tuple(x), tuple(y))[3] == 0) == (len(d) < 2), (x, y)
+
+
+def test_regression_fit_from_integer_sums_equals_the_fraction_formulas() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    gen = load_registry().get("stats.regression")
+    rng = random.Random(3)
+    for i in range(400):
+        n = rng.randint(2, 12)
+        kind = i % 4
+        if kind == 0:
+            x = [float(v) for v in rng.sample(range(-20, 20), n)]
+            y = [round(rng.uniform(-100, 100), 1) for _ in range(n)]
+        elif kind == 1:
+            x = [round(rng.uniform(-1, 1), 3) for _ in range(n)]
+            y = [round(2 * v + rng.uniform(-1e-3, 1e-3), 4) for v in x]
+        elif kind == 2:
+            x = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30) for _ in range(n)]
+            y = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30) for _ in range(n)]
+        else:  # exact fits, zero intercepts, anti-correlated
+            x = [float(v) for v in range(n)]
+            y = [rng.choice([-3.0, 0.0, 2.5]) * v for v in x]
+        if len(set(x)) < 2 or len(set(y)) < 2:
+            continue
+        xs, ys = [exact_decimal(v) for v in x], [exact_decimal(v) for v in y]
+        mx, my = sum(xs, Fraction(0)) / n, sum(ys, Fraction(0)) / n
+        sxx = sum(((a - mx) ** 2 for a in xs), Fraction(0))
+        syy = sum(((b - my) ** 2 for b in ys), Fraction(0))
+        sxy = sum(((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)), Fraction(0))
+        assert gen._sums(x, y) == (mx, my, sxx, syy, sxy)
+        slope = sxy / sxx
+        r = math.sqrt(float(sxy * sxy / (sxx * syy)))
+        r = -r if sxy < 0 else r
+        expected = [float(slope), float(my - slope * mx), r]
+        got = gen._fit(x, y)
+        assert [v.hex() for v in got] == [v.hex() for v in expected], (x, y)
+        b_xy = sxy / syy
+        plain = [[r, float(my) - r * float(mx), r], [float(b_xy), float(mx - b_xy * my), r]]
+        answer = gen.solve({"x": x, "y": y})[0]
+        got_ds = [[v.hex() for v in d.value] for d in gen.distractors({"x": x, "y": y}, [answer])]
+        kept = keep_wrong(answer, [Distractor(v, str(j)) for j, v in enumerate(plain)])
+        assert got_ds == [[v.hex() for v in d.value] for d in kept], (x, y)
+
+
+def _random_values(rng: Any, n: int) -> list[Any]:
+    kind = rng.choice(["score", "tenth", "wide", "int", "mixed"])
+    if kind == "score":
+        return [round(rng.random(), 2) for _ in range(n)]
+    if kind == "tenth":
+        return [round(rng.uniform(-30, 30), 1) for _ in range(n)]
+    if kind == "wide":
+        return [rng.uniform(-1, 1) * 10.0 ** rng.randint(-40, 40) for _ in range(n)]
+    if kind == "int":
+        return [rng.randint(-5, 5) for _ in range(n)]
+    return [rng.choice([rng.randint(0, 6), round(rng.uniform(0, 20), 1), 0.1, 1e-5]) for _ in range(n)]
+
+
+def test_integer_sums_equal_the_fraction_formulas_for_means_variances_and_covariances() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    reg = load_registry()
+    mod = _stats_module()
+    price, mle = reg.get("stats.price_equation"), reg.get("stats.mle_variance")
+    rng = random.Random(11)
+
+    def mean(v: list[Fraction]) -> Fraction:
+        return sum(v, Fraction(0)) / len(v)
+
+    for _ in range(400):
+        n = rng.randint(1, 12)
+        a, b = _random_values(rng, n), _random_values(rng, n)
+        fa, fb = [exact_decimal(v) for v in a], [exact_decimal(v) for v in b]
+        assert mod._exact_mean(a) == mean(fa)
+        ma, mb = mean(fa), mean(fb)
+        assert mle._exact_ss(a) == (ma, sum(((x - ma) ** 2 for x in fa), Fraction(0)))
+        cov = mean([(x - ma) * (y - mb) for x, y in zip(fa, fb, strict=True)])
+        assert price._exact_parts({"w": a, "z": b}) == (ma, mb, cov)
+
+
+def test_gaussian_update_posterior_equals_the_fraction_formula() -> None:
+    import random
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal
+
+    gen = load_registry().get("stats.gaussian_update")
+    rng = random.Random(5)
+    for _ in range(300):
+        xs = _random_values(rng, rng.randint(1, 10))
+        p = {"mu0": rng.choice([0, 1.5, -2.3, 1e-7]), "sigma0": rng.choice([0.2, 1, 2.5, 1e-3]),
+             "sigma_noise": rng.choice([0.25, 1, 3, 1e4]), "xs": xs}
+        fx = [exact_decimal(v) for v in xs]
+        xbar = sum(fx, Fraction(0)) / len(fx)
+        pp, dp = 1 / exact_decimal(p["sigma0"]) ** 2, len(fx) / exact_decimal(p["sigma_noise"]) ** 2
+        mean = (exact_decimal(p["mu0"]) * pp + xbar * dp) / (pp + dp)
+        assert gen._exact_posterior(p) == (pp, dp, mean, xbar)
+        assert gen._posterior(p) == (pp, dp, mean) and gen._xbar(p) == xbar
+
+
+def test_beta_bernoulli_estimates_equal_the_fraction_formulas() -> None:
+    import random
+
+    gen = load_registry().get("stats.beta_bernoulli")
+    rng = random.Random(8)
+
+    def outcome(f: Any, p: dict[str, Any]) -> Any:
+        try:
+            return f(p)
+        except ZeroDivisionError as e:
+            return type(e)
+
+    for i in range(400):
+        n = rng.choice([1, 2, 5, 100, 10**40])
+        p = {"k": rng.randint(0, min(n, 10**6)), "n": n,
+             "a": rng.choice([1, 2, 10, 1.5, 0.1, 2.75, 1e-5, 1e30, rng.uniform(1, 10)]),
+             "b": rng.choice([1, 3, 1.25, 0.3, 7.001, rng.uniform(1, 10)])}
+        if i % 40 == 0:  # a zero MAP denominator (n + a + b = 2)
+            p = {"k": 0, "n": 1, "a": 0.5, "b": 0.5}
+        assert outcome(gen._estimates, p) == outcome(gen._estimates_plain, p), p
+
+
+def test_auroc_counts_by_bisection_equal_the_pairwise_comparisons() -> None:
+    import random
+
+    gen = load_registry().get("stats.auroc_scores")
+    rng = random.Random(13)
+    for _ in range(400):
+        dec = rng.choice([1, 2, 6])
+        a = [rng.choice([round(rng.random(), dec), 0, 1, 0.0, -0.0, 0.5]) for _ in range(rng.randint(1, 20))]
+        b = [rng.choice([round(rng.random(), dec), 0, 1, 0.5, rng.choice(a)]) for _ in range(rng.randint(1, 20))]
+        p = {"scores_a": a, "scores_b": b}
+        assert gen._counts(p) == gen._counts_plain(p)
+        assert gen._per_positive(p) == [(sum(u > v for v in b), sum(u == v for v in b)) for u in a]
