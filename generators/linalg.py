@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong, memo
+from quizgen.gentools import keep_wrong, memo, typed_cache
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import tex
@@ -363,7 +363,7 @@ def sigmas(a: Sequence[Sequence[int | float]]) -> list[float]:
     return list(_sigmas_cached(key))
 
 
-@functools.lru_cache(maxsize=256)
+@typed_cache(maxsize=256)
 def _sigmas_cached(a: tuple[tuple[int | float, ...], ...]) -> tuple[float, ...]:
     k = min(len(a), len(a[0]))
     r = rank_of(a)

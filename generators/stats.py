@@ -7,7 +7,6 @@ equation and maximum likelihood. Example::
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -20,7 +19,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
-from quizgen.gentools import memo
+from quizgen.gentools import memo, typed_cache
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -263,7 +262,7 @@ class SamplesNeeded(Generator):
         assert_close("SE(n)/SE(answer)", se(p["n"]) / se(float(answers[0].value)), p["factor"], rtol=1e-9)
 
 
-@functools.lru_cache(maxsize=256)
+@typed_cache(maxsize=256)
 def _regression_ints(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int]:
     """(n, den, ΣX, ΣY, Q_xx, Q_yy, Q_xy) of the values scaled to integers ``X = x·den`` over their
     common denominator ``den``, with ``Q_xx = nΣX² − (ΣX)²``, ``Q_yy`` alike and ``Q_xy = nΣXY − ΣX·ΣY``
@@ -279,7 +278,7 @@ def _regression_ints(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, i
             n * cross - sx * sy)
 
 
-@functools.lru_cache(maxsize=256)
+@typed_cache(maxsize=256)
 def _regression_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
         Fraction, Fraction, Fraction, Fraction, Fraction]:
     """:meth:`Regression._sums`, cached (validate and render need it) and summed in integers over the
@@ -686,7 +685,7 @@ class BetaBernoulli(Generator):
         assert_close("argmax of the log likelihood", mle, mle_num, rtol=0, atol=1e-6)
 
 
-@functools.lru_cache(maxsize=256)
+@typed_cache(maxsize=256)
 def _paired_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, int, int, int, int, int, int]:
     """(n, den, S_d, Q_d, S_x, Q_x, S_y, Q_y): the values scaled to integers over their common
     denominator ``den``, with ``S = ΣX`` and ``Q = nΣX² − S²`` (= n·Σ(X − X̄)², so Q_d = 0 exactly when
@@ -706,7 +705,7 @@ def _paired_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, 
     return n, den, sd, qd, sx, qx, sy, qy
 
 
-@functools.lru_cache(maxsize=256)
+@typed_cache(maxsize=256)
 def _paired_exact(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[
         Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction, Fraction]:
     """:meth:`PairedVsUnpaired._exact`, cached (validate, solve and render all need it) and summed in

@@ -45,6 +45,30 @@ def memo(store: dict[str, Any], key: str, compute: Callable[[], T], size: int = 
     return value
 
 
+def _types(value: Any) -> Any:
+    """The types inside ``value`` (nested tuples followed)."""
+    return tuple(map(_types, value)) if type(value) is tuple else type(value)
+
+
+def typed_cache(maxsize: int = 256) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """``functools.lru_cache(maxsize)`` keyed also by the type of every number inside the
+    arguments (tuples followed): ``2**60`` and ``2.0**60`` are equal and hash alike, so a plain
+    cache would hand one the other's result, but a generator reads them as different decimals
+    (:func:`exact_decimal`). For exact work on tuples of a user's numbers."""
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(types: Any, *args: Any) -> T:
+            return fn(*args)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any) -> T:
+            return cached(_types(args), *args)
+
+        wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return wrapper
+    return decorate
+
+
 def as_number(x: Fraction) -> int | float:
     """An exact int when the value is whole, else the nearest float."""
     return int(x) if x.denominator == 1 else float(x)

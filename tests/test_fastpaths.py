@@ -164,3 +164,18 @@ def test_layouts_cached_by_shape_equal_the_layout_of_the_formula_itself() -> Non
             None if pieces is None else [mathlayout.fill(p, src) for p in pieces]), repr(src)
         toks, _ = mathlayout._scan(src)
         assert mathlayout.tex_width(src, display) == sum(mathlayout._widths(toks, display)), repr(src)
+
+
+def test_exact_caches_tell_an_int_from_an_equal_float() -> None:
+    """2**60 and 2.0**60 are equal and hash alike, but are read as different decimals
+    (1152921504606846976 and 1152921504606847000): the exact caches keyed by the user's numbers
+    must not hand one the other's result."""
+    big_int, big_float = 2**60, 2.0**60
+    assert big_int == big_float and exact_decimal(big_int) != exact_decimal(big_float)
+    paired = module_of("stats.paired_vs_unpaired")._paired_exact
+    a = paired((big_int, 1, 2), (1, 2, 4))
+    b = paired((big_float, 1, 2), (1, 2, 4))
+    assert a[4] == mean([exact_decimal(big_int), Fraction(1), Fraction(2)])
+    assert b[4] == mean([exact_decimal(big_float), Fraction(1), Fraction(2)]) != a[4]
+    regression = module_of("stats.regression")._regression_sums
+    assert regression((big_int, 1.0), (1, 2))[0] != regression((big_float, 1.0), (1, 2))[0]
