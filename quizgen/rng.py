@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -104,17 +105,10 @@ class Rng:
 
     def power_of_two(self, lo: int, hi: int, half: bool = False) -> int:
         """A power of two in [lo, hi]; with ``half``, also 1.5·2^k (e.g. 768, 1536)."""
-        options = []
-        p = 1
-        while p <= hi:
-            if p >= lo:
-                options.append(p)
-            if half and p >= 2 and lo <= p * 3 // 2 <= hi:
-                options.append(p * 3 // 2)
-            p *= 2
+        options = _powers_of_two(lo, hi, half)
         if not options:
             raise ValueError(f"power_of_two: no power of two in [{lo}, {hi}]")
-        return self.choice(sorted(options))
+        return self.choice(options)
 
     def choice(self, seq: Sequence[T]) -> T:
         """One element of a non-empty sequence."""
@@ -145,3 +139,17 @@ class Rng:
     def bernoulli(self, p: float) -> bool:
         """True with probability p."""
         return self.random() < p
+
+
+@functools.lru_cache(maxsize=256)
+def _powers_of_two(lo: int, hi: int, half: bool) -> tuple[int, ...]:
+    """The choices of :meth:`Rng.power_of_two`, sorted (built once per range)."""
+    options = []
+    p = 1
+    while p <= hi:
+        if p >= lo:
+            options.append(p)
+        if half and p >= 2 and lo <= p * 3 // 2 <= hi:
+            options.append(p * 3 // 2)
+        p *= 2
+    return tuple(sorted(options))

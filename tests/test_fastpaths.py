@@ -179,3 +179,22 @@ def test_exact_caches_tell_an_int_from_an_equal_float() -> None:
     assert b[4] == mean([exact_decimal(big_float), Fraction(1), Fraction(2)]) != a[4]
     regression = module_of("stats.regression")._regression_sums
     assert regression((big_int, 1.0), (1, 2))[0] != regression((big_float, 1.0), (1, 2))[0]
+
+
+def test_exact_decimal_reads_the_repr_like_fractions_parser() -> None:
+    """exact_decimal(x) of a float is Fraction(repr(x)), read from the repr's digits directly; inf
+    and nan still raise what the parser raises."""
+    from quizgen.gentools import _decimal_of
+
+    rng = random.Random(21)
+    xs = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-320, 308) for _ in range(3000)]
+    xs += [round(rng.random(), rng.randint(0, 6)) for _ in range(1000)]
+    xs += [0.0, -0.0, 1.0, -1.0, 0.1, 5e-324, -5e-324, 1.7976931348623157e308, 1e16, 1e22, 123456789.0, 2.0**60]
+    for x in xs:
+        _decimal_of.cache_clear()
+        assert exact_decimal(x) == Fraction(repr(x)), x
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises((ValueError, OverflowError)):
+            Fraction(repr(bad))
+        with pytest.raises((ValueError, OverflowError)):
+            exact_decimal(bad)
