@@ -176,16 +176,20 @@ def literal_tex(v: int | float) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
+@functools.lru_cache(maxsize=4096)
 def mexp(x: float | Fraction) -> float:
-    """e^x via mpmath (30 digits, then rounded once): the same bits on every platform's libm."""
+    """e^x via mpmath (30 digits, then rounded once): the same bits on every platform's libm.
+    Cached: the result depends on the value only (1, 1.0 and Fraction(1) may share an entry), and
+    draws ask for the same few exponents again and again."""
     import mpmath
 
     with mpmath.workdps(30):
         return float(mpmath.exp(_mpf(x)))
 
 
+@functools.lru_cache(maxsize=4096)
 def mlog(x: float | Fraction, base: int | None = None) -> float:
-    """ln x (or log_base x) via mpmath, for platform-independent output."""
+    """ln x (or log_base x) via mpmath, for platform-independent output (cached by value, like mexp)."""
     import mpmath
 
     with mpmath.workdps(30):
@@ -194,8 +198,13 @@ def mlog(x: float | Fraction, base: int | None = None) -> float:
 
 
 def _mpf(x: float | Fraction) -> Any:
+    """x as an mpf at the working precision: the exact value divided out once. A float converts
+    directly (at a working precision of ≥ 53 bits its significand fits, so mpf(x) is exactly the
+    quotient numerator/2^k that the general path computes)."""
     import mpmath
 
+    if type(x) is float and math.isfinite(x) and mpmath.mp.prec >= 53:
+        return mpmath.mpf(x)
     fr = Fraction(x)
     return mpmath.mpf(fr.numerator) / fr.denominator
 
@@ -903,6 +912,23 @@ _LSE: dict[str, Any] = {}
 """LogSumExp._lse by x."""
 
 
+_PREC30 = 103
+"""mpmath's precision in bits at 30 digits (workdps(30), as mexp and mlog use)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _tail(offs: tuple[float, ...]) -> float:
+    """log Σ e^(−d) over the offsets d ∈ [0, 3], as mlog(sum(Fraction(mexp(-d)) for d in offs)) gives
+    it: mlog rounds the exact sum once to 30 digits (103 bits) and takes the log there. mpmath's
+    low-level mpf_sum adds floats within a factor e^3 of each other exactly and rounds once, the same
+    rounding, without Fractions and mpf wrappers. Sorted offsets: the exact sum has no order."""
+    from mpmath.libmp import from_float, mpf_log, mpf_sum, to_float
+
+    total = mpf_sum([from_float(mexp(-d)) for d in offs], _PREC30, "n")
+    out: float = to_float(mpf_log(total, _PREC30, "n"), rnd="n")
+    return out
+
+
 class LogSumExp(Generator):
     """log Σ exp(xᵢ) computed stably by subtracting the maximum.
 
@@ -919,7 +945,7 @@ class LogSumExp(Generator):
         for _ in range(200):
             n = rng.integer(2, 6)
             offs = [0.0] + [rng.nice_uniform(0, 3, 1) for _ in range(n - 1)]
-            tail = mlog(sum(Fraction(mexp(-d)) for d in offs))
+            tail = _tail(tuple(sorted(offs)))
             # The log-sum term must matter at 3 significant figures: max(x) alone must be clearly wrong, the
             # term at least 3 half-units of the answer (0.05 below 100, 0.5 up to 1000).
             top = 1000.0 if tail >= 1.5 else 100.0 - tail if tail >= 0.15 else 0.0
@@ -929,7 +955,14 @@ class LogSumExp(Generator):
             x = [round(m - d, 1) for d in offs]
             if 3 * sig_half_unit(self._lse(x), 3) > self._lse(x) - max(x):
                 continue
-            return {"x": rng.shuffled(x)}
+            shuffled = rng.shuffled(x)
+            # The same value for the shuffled list: the terms are within e^-3 of each other, so mpmath's fsum
+            # adds them exactly and rounds once, whatever their order; each term depends on its xᵢ only.
+            lse, terms = self._lse_parts(x)
+            by_value = dict(zip(x, terms, strict=True))
+            parts = (lse, tuple(by_value[v] for v in shuffled))
+            memo(_LSE, repr(shuffled), lambda: parts)  # noqa: B023 (called at once)
+            return {"x": shuffled}
         raise DrawError("logsumexp: no draw with a visible log-sum term in 200 tries")
 
     def solve(self, p: Params) -> list[Answer]:
@@ -937,22 +970,59 @@ class LogSumExp(Generator):
 
     @staticmethod
     def _lse(x: list[float]) -> float:
+        return LogSumExp._lse_parts(x)[0]
+
+    @staticmethod
+    def _lse_parts(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        """log Σ exp(xᵢ), and each e^(xᵢ − m) as a float; once per x (draw, solve and render ask)."""
         return memo(_LSE, repr(x), lambda: LogSumExp._exact_lse(x))
 
     @staticmethod
-    def _exact_lse(x: list[float]) -> float:
+    def _exact_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        if LogSumExp._terms_are_mexp(x):
+            return LogSumExp._libmp_lse(x)
+        return LogSumExp._mpmath_lse(x)
+
+    @staticmethod
+    def _libmp_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        """_mpmath_lse by mpmath's low-level functions (no mpf objects, no context switch): the same
+        operations at the same precision (103 bits, 30 digits) and rounding (to nearest), so the same
+        bits, for x of finite floats and ints below 2^53 (which convert exactly)."""
+        from mpmath.libmp import from_float, from_int, mpf_add, mpf_exp, mpf_log, mpf_sub, mpf_sum, to_float
+
+        prec = _PREC30
+        m = max(x)
+        mm = from_float(m) if type(m) is float else from_int(m)
+        terms = [mpf_exp(mpf_sub(from_float(v) if type(v) is float else from_int(v), mm, prec, "n"), prec, "n")
+                 for v in x]
+        lse = mpf_add(mm, mpf_log(mpf_sum(terms, prec, "n"), prec, "n"), prec, "n")
+        return to_float(lse, rnd="n"), tuple(to_float(t, rnd="n") for t in terms)
+
+    @staticmethod
+    def _mpmath_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
         import mpmath
 
         m = max(x)
         with mpmath.workdps(30):
-            return float(_mpf(m) + mpmath.log(mpmath.fsum(mpmath.exp(_mpf(v) - _mpf(m)) for v in x)))
+            terms = [mpmath.exp(_mpf(v) - _mpf(m)) for v in x]
+            return float(_mpf(m) + mpmath.log(mpmath.fsum(terms))), tuple(float(t) for t in terms)
+
+    @staticmethod
+    def _terms_are_mexp(x: list[float]) -> bool:
+        """Whether _exact_lse's terms are mexp(Fraction(xᵢ) − Fraction(m)): when every xᵢ converts to
+        an mpf exactly (a finite float, or an int below 2^53), _mpf(xᵢ) − _mpf(m) is the exact
+        difference rounded once at the same precision, as _mpf of the Fraction difference is."""
+        return all(type(v) is float and math.isfinite(v) or type(v) is int and abs(v) < 2**53 for v in x)
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x = p["x"]
         m = max(x)
         xs = ", ".join(tex(v) for v in x)
         terms = " + ".join(f"e^{{{tex(round(v - m, 10))}}}" for v in x)
-        total = sum(mexp(Fraction(v) - Fraction(m)) for v in x)
+        if self._terms_are_mexp(x):
+            total = sum(self._lse_parts(x)[1])
+        else:
+            total = sum(mexp(Fraction(v) - Fraction(m)) for v in x)
         q = (f"What is \\(\\log \\sum_i e^{{x_i}}\\) (natural log) for \\(x = ({xs})\\)? Computed naively, "
              "\\(e^{x_i}\\) overflows float32 once \\(x_i\\) exceeds 88.7 (float64: 709.8).")
         s = (f"Subtract the maximum \\(m = {tex(m)}\\), so the largest exponent is 0 and nothing overflows: "

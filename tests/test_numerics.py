@@ -5,8 +5,12 @@ known ln(max) thresholds), not recomputed with the generators' own formulas."""
 from __future__ import annotations
 
 import math
+import random
+import sys
+from fractions import Fraction
 from typing import Any
 
+import mpmath
 import pytest
 from click.testing import CliRunner
 
@@ -332,3 +336,101 @@ def test_fixed_form_keeps_answer_parts(gen_id: str) -> None:
             gen.check(q.params, q.answers)
             assert gen.form_of(q.params) == form
             assert [(a.label, _kind(a), len(a.values)) for a in q.answers] == shape
+
+
+# -- fast paths (issue 16, speed): each against the plain computation it replaced ------------------
+
+NUM = sys.modules[type(REG.get("numerics.logsumexp")).__module__]
+
+
+def _plain_mpf(x: Any) -> Any:
+    fr = Fraction(x)
+    return mpmath.mpf(fr.numerator) / fr.denominator
+
+
+def _plain_lse(x: list[Any]) -> tuple[float, tuple[float, ...]]:
+    m = max(x)
+    with mpmath.workdps(30):
+        terms = [mpmath.exp(_plain_mpf(v) - _plain_mpf(m)) for v in x]
+        return float(_plain_mpf(m) + mpmath.log(mpmath.fsum(terms))), tuple(float(t) for t in terms)
+
+
+def _random_float(rng: random.Random) -> float:
+    kind = rng.choice(["tenth", "wide", "tiny", "int"])
+    if kind == "tenth":
+        return round(rng.uniform(-1000, 1000), 1)
+    if kind == "wide":
+        return rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)
+    if kind == "tiny":
+        return rng.choice([5e-324, 2.2250738585072014e-308, -1e-310, 0.0, -0.0])
+    return float(rng.randint(-10**6, 10**6))
+
+
+def test_mpf_of_a_float_is_the_exact_quotient() -> None:
+    rng = random.Random(16)
+    for _ in range(500):
+        v = _random_float(rng)
+        for dps in (15, 30, 60):
+            with mpmath.workdps(dps):
+                assert NUM._mpf(v) == _plain_mpf(v)
+                assert NUM._mpf(v)._mpf_ == _plain_mpf(v)._mpf_
+    with mpmath.workdps(30):
+        assert NUM._mpf(Fraction(1, 3))._mpf_ == _plain_mpf(Fraction(1, 3))._mpf_
+        assert NUM._mpf(10**40 + 1)._mpf_ == _plain_mpf(10**40 + 1)._mpf_
+
+
+def test_cached_mexp_mlog_equal_the_uncached() -> None:
+    rng = random.Random(17)
+    for _ in range(300):
+        v: Any = rng.choice([round(rng.uniform(-50, 50), 1), rng.uniform(-700, 700),
+                        Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**4))])
+        assert NUM.mexp(v) == NUM.mexp.__wrapped__(v)
+        w = abs(v) + Fraction(1, 7)
+        assert NUM.mlog(w) == NUM.mlog.__wrapped__(w)
+        assert NUM.mlog(w, 10) == NUM.mlog.__wrapped__(w, 10)
+
+
+def test_logsumexp_low_level_equals_mpmath() -> None:
+    """_libmp_lse against the plain mpmath formula, terms included, on draws and on wide inputs."""
+    rng = random.Random(18)
+    lse = NUM.LogSumExp
+    cases: list[list[Any]] = [[1000, 1000], [1000, 999, 998], [0.0, -0.0], [5e-324, 0], [1e308, 1e308, -1e308],
+                              [2**53 - 1, 2**52, 0.5]]
+    for _ in range(400):
+        n = rng.randint(1, 8)
+        kind = rng.choice(["draw", "wide", "ints", "mixed"])
+        if kind == "draw":
+            m = round(rng.uniform(53, 1000), 1)
+            cases.append([round(m - round(rng.uniform(0, 3), 1), 1) for _ in range(n)])
+        elif kind == "wide":
+            cases.append([_random_float(rng) for _ in range(n)])
+        elif kind == "ints":
+            cases.append([rng.randint(-2000, 2000) for _ in range(n)])
+        else:
+            cases.append([rng.choice([rng.randint(-500, 500), round(rng.uniform(-500, 500), 3)]) for _ in range(n)])
+    for x in cases:
+        assert lse._terms_are_mexp(x)
+        assert lse._libmp_lse(x) == _plain_lse(x), x
+        assert lse._mpmath_lse(x) == _plain_lse(x), x
+
+
+def test_logsumexp_terms_are_the_rendered_mexp_and_order_free_on_draws() -> None:
+    rng = random.Random(19)
+    for _ in range(300):
+        m = round(rng.uniform(53, 1000), 1)
+        x = [m] + [round(m - round(rng.uniform(0, 3), 1), 1) for _ in range(rng.randint(1, 5))]
+        value, terms = NUM.LogSumExp._libmp_lse(x)
+        assert terms == tuple(NUM.mexp.__wrapped__(Fraction(v) - Fraction(max(x))) for v in x)
+        shuffled = rng.sample(x, len(x))
+        assert _plain_lse(shuffled)[0] == value
+    assert not NUM.LogSumExp._terms_are_mexp([2**60, 1.0])
+    assert not NUM.LogSumExp._terms_are_mexp([True, 1.0])
+
+
+def test_logsumexp_tail_equals_the_fraction_sum() -> None:
+    rng = random.Random(20)
+    for _ in range(400):
+        offs = [0.0] + [round(rng.uniform(0, 3), 1) for _ in range(rng.randint(1, 5))]
+        want = NUM.mlog.__wrapped__(sum(Fraction(NUM.mexp.__wrapped__(-d)) for d in offs))
+        assert NUM._tail(tuple(sorted(offs))) == want
+        assert NUM._tail.__wrapped__(tuple(offs)) == want
