@@ -16,6 +16,7 @@ from typing import Any
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import exact_decimal as decimal_fraction
 from quizgen.gentools import keep_wrong, memo
 from quizgen.model import SIG3, Answer, Distractor, Tolerance, sig_half_unit
 from quizgen.params import Param
@@ -70,8 +71,14 @@ def _dtype_param(choices: tuple[str, ...] = SMALL) -> Param:
 
 def floor_log2(x: Fraction) -> int:
     """⌊log2 x⌋ for x > 0, exactly."""
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    if Fraction(2) ** e > x:
+    return _floor_log2(x.numerator, x.denominator)
+
+
+def _floor_log2(a: int, d: int) -> int:
+    """⌊log2(a/d)⌋ for a, d > 0: e from the bit lengths, one too high when 2^e > a/d, that is
+    2^e·d > a (compared in integers)."""
+    e = a.bit_length() - d.bit_length()
+    if (d << e > a) if e >= 0 else (d > a << -e):
         e -= 1
     return e
 
@@ -87,22 +94,28 @@ def spacing(x: Fraction, fmt: Fmt) -> Fraction:
 
 
 def round_to(x: Fraction, fmt: Fmt, name: str = "the value") -> Fraction:
-    """x rounded to ``fmt`` with round-to-nearest, ties-to-even; ParamError if it overflows."""
-    if x == 0:
+    """x rounded to ``fmt`` with round-to-nearest, ties-to-even; ParamError if it overflows.
+
+    In integers: with |x| = a/d and the spacing 2^k there, |x|/2^k = n + rem/den (n = ⌊·⌋), and
+    n rounds up when 2·rem > den, or on a tie (2·rem = den) when n is odd; the result n·2^k. It is
+    beyond the largest finite value exactly when its exponent passes emax: n·2^k with k = emax − p + 1
+    and n = 2^p (a carry out of the top binade), or any exponent above emax."""
+    a, d = abs(x.numerator), x.denominator
+    if a == 0:
         return Fraction(0)
-    ulp = spacing(x, fmt)
-    q = abs(x) / ulp
-    n = math.floor(q)
-    frac = q - n
-    if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and n % 2 == 1):
+    e = max(_floor_log2(a, d), fmt.emin)
+    k = e - fmt.p + 1
+    num, den = (a, d << k) if k >= 0 else (a << -k, d)
+    n, rem = divmod(num, den)
+    if 2 * rem > den or (2 * rem == den and n % 2 == 1):
         n += 1
-    out = n * ulp
-    if out > fmt.max_finite:
+    if e > fmt.emax or (e == fmt.emax and n >> fmt.p):
         limit = (2 - Fraction(1, 2**fmt.p)) * Fraction(2) ** fmt.emax
         raise ParamError(f"{name} must be below {full(limit)} in magnitude to fit {fmt.name} "
                          f"(got {full(x)}): larger values round to inf; use a smaller value or a "
                          "wider dtype")
-    return out if x > 0 else -out
+    out = n << k if k >= 0 else Fraction(n, 1 << -k)
+    return Fraction(out if x.numerator > 0 else -out)
 
 
 def full(x: Fraction | float) -> str:
@@ -121,7 +134,7 @@ def num(x: Fraction) -> int | float:
 
 def exact_decimal(x: Fraction) -> str:
     """The exact decimal expansion of a dyadic rational (every binary float has one)."""
-    if x < 0:
+    if x.numerator < 0:
         return "-" + exact_decimal(-x)
     d = x.denominator
     k = d.bit_length() - 1
@@ -154,11 +167,13 @@ def dyadic_tex(x: Fraction) -> str:
     return f"{tex(m)} \\times 2^{{{k}}}"
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def value_tex(x: Fraction, max_sig: int = 30) -> str:
-    """An exact value for the solution: its exact decimal when short, else 20 digits and …"""
+    """An exact value for the solution: its exact decimal when short, else 20 digits and …
+    (Cached: a function of the value, and solutions show the same few values several times.)"""
     s = exact_decimal(x)
     if _sig_digits(s) <= max_sig:
-        return tex(int(x)) if x.denominator == 1 and abs(x) < 10**15 else s
+        return tex(int(x)) if x.denominator == 1 and abs(x.numerator) < 10**15 else s
     mant, exp = f"{float(x):.19e}".split("e")
     if -4 <= int(exp) < 15:
         return f"{float(x):.{max(0, 19 - int(exp))}f}\\ldots"
@@ -176,15 +191,28 @@ def literal_tex(v: int | float) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
+_PREC30 = 103
+"""mpmath's precision in bits at 30 digits (workdps(30), as mexp and mlog use)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def mexp(x: float | Fraction) -> float:
     """e^x via mpmath (30 digits, then rounded once): the same bits on every platform's libm.
     Cached: the result depends on the value only (1, 1.0 and Fraction(1) may share an entry), and
-    draws ask for the same few exponents again and again."""
-    import mpmath
+    draws ask for the same few exponents again and again.
 
-    with mpmath.workdps(30):
-        return float(mpmath.exp(_mpf(x)))
+    By mpmath's low-level functions, the operations that ``float(mpmath.exp(_mpf(x)))`` performs
+    at 30 digits (103 bits), rounding to nearest: x converted (a finite float exactly; else the
+    numerator rounded to 103 bits, divided by the denominator), exp, the float nearest."""
+    from mpmath.libmp import from_float, from_int, mpf_div, mpf_exp, mpf_pos, to_float
+
+    if type(x) is float and math.isfinite(x):
+        v = from_float(x)
+    else:
+        fr = Fraction(x)
+        v = mpf_div(mpf_pos(from_int(fr.numerator), _PREC30, "n"), from_int(fr.denominator), _PREC30, "n")
+    out: float = to_float(mpf_exp(v, _PREC30, "n"), rnd="n")
+    return out
 
 
 @functools.lru_cache(maxsize=4096)
@@ -912,10 +940,6 @@ _LSE: dict[str, Any] = {}
 """LogSumExp._lse by x."""
 
 
-_PREC30 = 103
-"""mpmath's precision in bits at 30 digits (workdps(30), as mexp and mlog use)."""
-
-
 @functools.lru_cache(maxsize=4096)
 def _tail(offs: tuple[float, ...]) -> float:
     """log Σ e^(−d) over the offsets d ∈ [0, 3], as mlog(sum(Fraction(mexp(-d)) for d in offs)) gives
@@ -1057,7 +1081,10 @@ ODE_R = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def ode_factor(method: str, z: Fraction) -> Fraction:
+    """R(z), the factor one step multiplies y by (cached: draw, validate, solve, render and
+    distractors each ask; a function of the value)."""
     if method == "euler":
         return 1 + z
     if method == "heun":
@@ -1066,8 +1093,9 @@ def ode_factor(method: str, z: Fraction) -> Fraction:
 
 
 def _dec(v: int | float) -> Fraction:
-    """The decimal the user sees (0.1 as 1/10), for exact arithmetic on short decimals."""
-    return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+    """The decimal the user sees (0.1 as 1/10), for exact arithmetic on short decimals (a float's
+    Fraction(repr(v)), which quizgen.gentools caches)."""
+    return decimal_fraction(v) if isinstance(v, float) else Fraction(v)
 
 
 def _log10(r: Fraction) -> float:
@@ -1090,7 +1118,13 @@ def _pow_float(r: Fraction, n: int) -> float:
         return math.inf
     if r != 0 and n * _log10(r) < -320:
         return 0.0
-    return float(r**n)
+    return float(_power(r, n))
+
+
+@functools.lru_cache(maxsize=256)
+def _power(r: Fraction, n: int) -> Fraction:
+    """r^n, exact (cached: the draw's test and solve both raise R(hλ) to the N)."""
+    return r**n
 
 
 class OdeStep(Generator):
@@ -1152,7 +1186,7 @@ class OdeStep(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         r = ode_factor(p["method"], _dec(p["h"]) * _dec(p["lam"]))
-        return [Answer(f"y_{p['steps']}", float(r ** p["steps"]))]
+        return [Answer(f"y_{p['steps']}", float(_power(r, p["steps"])))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         name, step, rf = ODE_R[p["method"]]

@@ -434,3 +434,102 @@ def test_logsumexp_tail_equals_the_fraction_sum() -> None:
         want = NUM.mlog.__wrapped__(sum(Fraction(NUM.mexp.__wrapped__(-d)) for d in offs))
         assert NUM._tail(tuple(sorted(offs))) == want
         assert NUM._tail.__wrapped__(tuple(offs)) == want
+
+
+def _plain_floor_log2(x: Fraction) -> int:
+    e = x.numerator.bit_length() - x.denominator.bit_length()
+    if Fraction(2) ** e > x:
+        e -= 1
+    return e
+
+
+def _plain_round_to(x: Fraction, fmt: Any) -> Fraction | None:
+    """round_to as first written (None where it overflows)."""
+    if x == 0:
+        return Fraction(0)
+    ulp = Fraction(2) ** (max(_plain_floor_log2(abs(x)), fmt.emin) - fmt.p + 1)
+    q = abs(x) / ulp
+    n = math.floor(q)
+    frac = q - n
+    if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and n % 2 == 1):
+        n += 1
+    out = n * ulp
+    if out > fmt.max_finite:
+        return None
+    return out if x > 0 else -out
+
+
+def _rounding_inputs(rng: random.Random, fmt: Any) -> list[Fraction]:
+    """Values all over a format's range: ties and near-ties, subnormals, the overflow edge, decimals."""
+    out: list[Fraction] = []
+    top = fmt.max_finite
+    half_ulp_top = Fraction(2) ** (fmt.emax - fmt.p)
+    for x in (top, top + half_ulp_top, top + half_ulp_top - Fraction(1, 2**2000), top + half_ulp_top / 2,
+              fmt.min_subnormal, fmt.min_subnormal / 2, fmt.min_subnormal / 2 + Fraction(1, 2**3000),
+              fmt.min_normal, fmt.min_normal - fmt.min_subnormal / 2, Fraction(1), Fraction(3, 2)):
+        out += [x, -x]
+    for _ in range(300):
+        kind = rng.choice(["float", "tie", "decimal", "int", "tiny"])
+        if kind == "float":
+            x = Fraction(rng.uniform(-1, 1) * 2.0 ** rng.randint(fmt.emin - fmt.p - 5, fmt.emax + 1))
+        elif kind == "tie":
+            k = rng.randint(fmt.emin - fmt.p + 1, fmt.emax - fmt.p + 1)
+            x = (rng.randint(2 ** (fmt.p - 1), 2**fmt.p - 1) + Fraction(rng.choice([1, 1, 3, 5]), rng.choice([2, 4, 8]))
+                 ) * Fraction(2) ** k
+        elif kind == "decimal":
+            x = Fraction(rng.randint(-10**9, 10**9), 10 ** rng.randint(0, 12))
+        elif kind == "int":
+            x = Fraction(rng.randint(-2 ** (fmt.p + 3), 2 ** (fmt.p + 3)))
+        else:
+            x = Fraction(rng.randint(1, 10**6), 3**rng.randint(1, 30)) * fmt.min_subnormal
+        out.append(x)
+    return out
+
+
+def test_round_to_in_integers_equals_the_fraction_formula() -> None:
+    rng = random.Random(21)
+    for fmt in NUM.FMTS.values():
+        for x in _rounding_inputs(rng, fmt):
+            want = _plain_round_to(x, fmt)
+            if want is None:  # (float64's limit itself is beyond a float: its message overflows, as before)
+                with pytest.raises(OverflowError if fmt.name == "float64" else ParamError):
+                    NUM.round_to(x, fmt)
+            else:
+                got = NUM.round_to(x, fmt)
+                assert got == want and type(got) is Fraction, (fmt.name, x)
+            if x > 0:
+                assert NUM.floor_log2(x) == _plain_floor_log2(x)
+    assert NUM.round_to(Fraction(16777217), NUM.FMTS["float32"]) == 16777216
+    assert NUM.floor_log2(Fraction(1, 2**1074)) == -1074 and NUM.floor_log2(Fraction(2**100 - 1)) == 99
+
+
+def test_cached_value_tex_and_ode_helpers_equal_the_uncached() -> None:
+    rng = random.Random(22)
+    for _ in range(300):
+        x = Fraction(rng.randint(-10**20, 10**20), 2 ** rng.randint(0, 80))
+        assert NUM.value_tex(x) == NUM.value_tex.__wrapped__(x)
+        assert NUM.value_tex(x, 6) == NUM.value_tex.__wrapped__(x, 6)
+        h, lam = round(rng.uniform(0.001, 1), rng.randint(1, 4)), -round(rng.uniform(0.1, 100), rng.randint(0, 3))
+        assert NUM._dec(h) == Fraction(repr(h)) and NUM._dec(lam) == Fraction(repr(lam))
+        z = NUM._dec(h) * NUM._dec(lam)
+        for method in ("euler", "heun", "implicit_euler"):
+            if method != "implicit_euler" or z != 1:
+                r = NUM.ode_factor(method, z)
+                assert r == NUM.ode_factor.__wrapped__(method, z)
+                n = rng.randint(1, 50)
+                assert NUM._power(r, n) == r**n
+    assert NUM._dec(3) == 3 and NUM.value_tex(Fraction(10**15)) == NUM.value_tex.__wrapped__(Fraction(10**15))
+
+
+def test_mexp_low_level_equals_mpmath() -> None:
+    rng = random.Random(23)
+    values: list[Any] = [0.0, -0.0, 1, 0, -745.5, 709.0, 710.0, 5e-324, Fraction(1, 3), Fraction(-10**40, 7),
+                         Fraction(10**40 + 1, 10**38), 10**40 + 1]
+    for _ in range(400):
+        values.append(rng.choice([round(rng.uniform(-50, 50), 1), rng.uniform(-800, 800),
+                                  Fraction(rng.randint(-10**12, 10**12), rng.randint(1, 10**9)),
+                                  rng.randint(-700, 700)]))
+    for v in values:
+        with mpmath.workdps(30):
+            want = float(mpmath.exp(_plain_mpf(v)))
+        assert NUM.mexp.__wrapped__(v) == want, v
