@@ -155,6 +155,11 @@ def dyadic_tex(x: Fraction) -> str:
     """``n \\times 2^{k}`` with n odd (or 0), exact."""
     if x == 0:
         return "0"
+    a, d = x.numerator, x.denominator
+    if d & (d - 1) == 0:  # dyadic: x = a/2^j with a odd when j > 0, or an integer 2^t·(odd)
+        j = d.bit_length() - 1
+        t = (a & -a).bit_length() - 1 if j == 0 else 0
+        return f"{tex(a >> t)} \\times 2^{{{t - j}}}"
     k = 0
     n = x
     while n.denominator != 1:

@@ -533,3 +533,31 @@ def test_mexp_low_level_equals_mpmath() -> None:
         with mpmath.workdps(30):
             want = float(mpmath.exp(_plain_mpf(v)))
         assert NUM.mexp.__wrapped__(v) == want, v
+
+
+def _plain_dyadic_tex(x: Fraction) -> str:
+    from quizgen.render.numbers import tex
+
+    if x == 0:
+        return "0"
+    k = 0
+    n = x
+    while n.denominator != 1:
+        n *= 2
+        k -= 1
+    m = int(n)
+    while m % 2 == 0:
+        m //= 2
+        k += 1
+    return f"{tex(m)} \\times 2^{{{k}}}"
+
+
+def test_dyadic_tex_from_the_bits_equals_the_halving_loop() -> None:
+    rng = random.Random(24)
+    values = [Fraction(0), Fraction(1), Fraction(-1), Fraction(2**60), Fraction(-(3 * 2**40)), Fraction(1, 2**1074),
+              Fraction(-5, 2**149), Fraction(16777216), Fraction(16777217)]
+    for _ in range(400):
+        values.append(Fraction(rng.choice([1, -1]) * rng.randint(1, 2**30), 2 ** rng.randint(0, 160)))
+        values.append(Fraction(rng.randint(-2**64, 2**64)) * 2 ** rng.randint(0, 20))
+    for x in values:
+        assert NUM.dyadic_tex(x) == _plain_dyadic_tex(x), x
