@@ -10,7 +10,7 @@ import sys
 from fractions import Fraction
 from typing import Any
 
-import mpmath
+import mpmath  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
@@ -453,7 +453,7 @@ def _plain_round_to(x: Fraction, fmt: Any) -> Fraction | None:
     frac = q - n
     if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and n % 2 == 1):
         n += 1
-    out = n * ulp
+    out: Fraction = n * ulp
     if out > fmt.max_finite:
         return None
     return out if x > 0 else -out

@@ -213,13 +213,13 @@ def test_adam_steps_equal_the_plain_loop() -> None:
 def test_adam_solve_and_distractors_cached_per_params_and_answer() -> None:
     from quizgen.model import Answer
 
-    gen = load_registry().get("optim.adam_step")
+    gen: Any = load_registry().get("optim.adam_step")
     p = {**ADAM, "theta0": 0.5, "grads": [1.5, -0.5], "weight_decay": 0.05, "decoupled": True}
     first = gen.solve(p)
     assert gen.solve(p) == first and gen.solve(p) is not first  # a fresh list each time
     ds = gen.distractors(p, first)
     assert ds == gen._distractors(p, first) and len(ds) == 3
-    other = [Answer("Δθ", -ds[0].value), first[1]]  # other answers: computed for them, not the cached list
+    other = [Answer("Δθ", -float(ds[0].value)), first[1]]  # type: ignore[arg-type]  # other answers: computed for them, not the cached list
     assert gen.distractors(p, other) == gen._distractors(p, other)
 
 
