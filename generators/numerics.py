@@ -1116,7 +1116,7 @@ ODE_R = {
 }
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024, typed=True)
 def ode_factor(method: str, z: Fraction) -> Fraction:
     """R(z), the factor one step multiplies y by (cached: draw, validate, solve, render and
     distractors each ask; a function of the value)."""
@@ -1156,7 +1156,7 @@ def _pow_float(r: Fraction, n: int) -> float:
     return float(_power(r, n))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256, typed=True)
 def _power(r: Fraction, n: int) -> Fraction:
     """r^n, exact (cached: the draw's test and solve both raise R(hλ) to the N)."""
     return r**n
