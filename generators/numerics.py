@@ -16,6 +16,7 @@ from typing import Any
 from quizgen.checking import assert_close, assert_equal, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
+from quizgen.gentools import exact_decimal as decimal_fraction
 from quizgen.gentools import keep_wrong, memo
 from quizgen.model import SIG3, Answer, Distractor, Tolerance, sig_half_unit
 from quizgen.params import Param
@@ -70,8 +71,14 @@ def _dtype_param(choices: tuple[str, ...] = SMALL) -> Param:
 
 def floor_log2(x: Fraction) -> int:
     """⌊log2 x⌋ for x > 0, exactly."""
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    if Fraction(2) ** e > x:
+    return _floor_log2(x.numerator, x.denominator)
+
+
+def _floor_log2(a: int, d: int) -> int:
+    """⌊log2(a/d)⌋ for a, d > 0: e from the bit lengths, one too high when 2^e > a/d, that is
+    2^e·d > a (compared in integers)."""
+    e = a.bit_length() - d.bit_length()
+    if (d << e > a) if e >= 0 else (d > a << -e):
         e -= 1
     return e
 
@@ -87,22 +94,28 @@ def spacing(x: Fraction, fmt: Fmt) -> Fraction:
 
 
 def round_to(x: Fraction, fmt: Fmt, name: str = "the value") -> Fraction:
-    """x rounded to ``fmt`` with round-to-nearest, ties-to-even; ParamError if it overflows."""
-    if x == 0:
+    """x rounded to ``fmt`` with round-to-nearest, ties-to-even; ParamError if it overflows.
+
+    In integers: with |x| = a/d and the spacing 2^k there, |x|/2^k = n + rem/den (n = ⌊·⌋), and
+    n rounds up when 2·rem > den, or on a tie (2·rem = den) when n is odd; the result n·2^k. It is
+    beyond the largest finite value exactly when its exponent passes emax: n·2^k with k = emax − p + 1
+    and n = 2^p (a carry out of the top binade), or any exponent above emax."""
+    a, d = abs(x.numerator), x.denominator
+    if a == 0:
         return Fraction(0)
-    ulp = spacing(x, fmt)
-    q = abs(x) / ulp
-    n = math.floor(q)
-    frac = q - n
-    if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and n % 2 == 1):
+    e = max(_floor_log2(a, d), fmt.emin)
+    k = e - fmt.p + 1
+    num, den = (a, d << k) if k >= 0 else (a << -k, d)
+    n, rem = divmod(num, den)
+    if 2 * rem > den or (2 * rem == den and n % 2 == 1):
         n += 1
-    out = n * ulp
-    if out > fmt.max_finite:
+    if e > fmt.emax or (e == fmt.emax and n >> fmt.p):
         limit = (2 - Fraction(1, 2**fmt.p)) * Fraction(2) ** fmt.emax
         raise ParamError(f"{name} must be below {full(limit)} in magnitude to fit {fmt.name} "
                          f"(got {full(x)}): larger values round to inf; use a smaller value or a "
                          "wider dtype")
-    return out if x > 0 else -out
+    out = n << k if k >= 0 else Fraction(n, 1 << -k)
+    return Fraction(out if x.numerator > 0 else -out)
 
 
 def full(x: Fraction | float) -> str:
@@ -121,7 +134,7 @@ def num(x: Fraction) -> int | float:
 
 def exact_decimal(x: Fraction) -> str:
     """The exact decimal expansion of a dyadic rational (every binary float has one)."""
-    if x < 0:
+    if x.numerator < 0:
         return "-" + exact_decimal(-x)
     d = x.denominator
     k = d.bit_length() - 1
@@ -142,6 +155,11 @@ def dyadic_tex(x: Fraction) -> str:
     """``n \\times 2^{k}`` with n odd (or 0), exact."""
     if x == 0:
         return "0"
+    a, d = x.numerator, x.denominator
+    if d & (d - 1) == 0:  # dyadic: x = a/2^j with a odd when j > 0, or an integer 2^t·(odd)
+        j = d.bit_length() - 1
+        t = (a & -a).bit_length() - 1 if j == 0 else 0
+        return f"{tex(a >> t)} \\times 2^{{{t - j}}}"
     k = 0
     n = x
     while n.denominator != 1:
@@ -154,11 +172,13 @@ def dyadic_tex(x: Fraction) -> str:
     return f"{tex(m)} \\times 2^{{{k}}}"
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def value_tex(x: Fraction, max_sig: int = 30) -> str:
-    """An exact value for the solution: its exact decimal when short, else 20 digits and …"""
+    """An exact value for the solution: its exact decimal when short, else 20 digits and …
+    (Cached: a function of the value, and solutions show the same few values several times.)"""
     s = exact_decimal(x)
     if _sig_digits(s) <= max_sig:
-        return tex(int(x)) if x.denominator == 1 and abs(x) < 10**15 else s
+        return tex(int(x)) if x.denominator == 1 and abs(x.numerator) < 10**15 else s
     mant, exp = f"{float(x):.19e}".split("e")
     if -4 <= int(exp) < 15:
         return f"{float(x):.{max(0, 19 - int(exp))}f}\\ldots"
@@ -176,16 +196,33 @@ def literal_tex(v: int | float) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
+_PREC30 = 103
+"""mpmath's precision in bits at 30 digits (workdps(30), as mexp and mlog use)."""
+
+
+@functools.lru_cache(maxsize=4096)
 def mexp(x: float | Fraction) -> float:
-    """e^x via mpmath (30 digits, then rounded once): the same bits on every platform's libm."""
-    import mpmath
+    """e^x via mpmath (30 digits, then rounded once): the same bits on every platform's libm.
+    Cached: the result depends on the value only (1, 1.0 and Fraction(1) may share an entry), and
+    draws ask for the same few exponents again and again.
 
-    with mpmath.workdps(30):
-        return float(mpmath.exp(_mpf(x)))
+    By mpmath's low-level functions, the operations that ``float(mpmath.exp(_mpf(x)))`` performs
+    at 30 digits (103 bits), rounding to nearest: x converted (a finite float exactly; else the
+    numerator rounded to 103 bits, divided by the denominator), exp, the float nearest."""
+    from mpmath.libmp import from_float, from_int, mpf_div, mpf_exp, mpf_pos, to_float
+
+    if type(x) is float and math.isfinite(x):
+        v = from_float(x)
+    else:
+        fr = Fraction(x)
+        v = mpf_div(mpf_pos(from_int(fr.numerator), _PREC30, "n"), from_int(fr.denominator), _PREC30, "n")
+    out: float = to_float(mpf_exp(v, _PREC30, "n"), rnd="n")
+    return out
 
 
+@functools.lru_cache(maxsize=4096)
 def mlog(x: float | Fraction, base: int | None = None) -> float:
-    """ln x (or log_base x) via mpmath, for platform-independent output."""
+    """ln x (or log_base x) via mpmath, for platform-independent output (cached by value, like mexp)."""
     import mpmath
 
     with mpmath.workdps(30):
@@ -194,8 +231,13 @@ def mlog(x: float | Fraction, base: int | None = None) -> float:
 
 
 def _mpf(x: float | Fraction) -> Any:
+    """x as an mpf at the working precision: the exact value divided out once. A float converts
+    directly (at a working precision of ≥ 53 bits its significand fits, so mpf(x) is exactly the
+    quotient numerator/2^k that the general path computes)."""
     import mpmath
 
+    if type(x) is float and math.isfinite(x) and mpmath.mp.prec >= 53:
+        return mpmath.mpf(x)
     fr = Fraction(x)
     return mpmath.mpf(fr.numerator) / fr.denominator
 
@@ -570,6 +612,35 @@ class MaxExactInteger(Generator):
         assert_equal(f"{dt}: N", n, first_bad - 1)
 
 
+def _expm1_256(x: Any) -> Any:
+    """mpmath.expm1 of the raw mpf x at a working precision of 256 bits, as a raw mpf: the same
+    steps by mpmath's low-level functions, without its context and wrappers (a third of the
+    cost). mpmath computes e^x − 1 at 10 + 5 + extra bits above 256, adding bits while the
+    subtraction cancels more of them than it has extra, then rounds to 256 bits. Inputs outside
+    the plain case (0, non-finite, or below 2^-266, where it uses x + x²/2) go to mpmath itself."""
+    import mpmath
+    from mpmath.libmp import from_int, fzero, mpf_add, mpf_exp, mpf_pos
+
+    sign, man, exp, bc = x
+    if not man or exp + bc < -266:
+        with mpmath.workprec(256):
+            return mpmath.expm1(mpmath.mp.make_mpf(x))._mpf_
+    prec = 256 + 10  # expm1 runs 10 bits above the caller's precision
+    minus_one = from_int(-1)
+    extraprec = 10
+    while True:
+        wp = prec + extraprec + 5
+        e = mpf_exp(x, wp, "n")
+        s = mpf_add(mpf_add(fzero, e, wp, "n"), minus_one, wp, "n")  # 0 + e^x − 1, as its sum does
+        max_mag = max(e[2] + e[3], 1)  # the magnitudes of e^x and of −1
+        sum_mag = s[2] + s[3] if s[1] else -math.inf
+        cancellation = max_mag - sum_mag
+        if cancellation < extraprec:
+            break
+        extraprec += min(wp, cancellation)
+    return mpf_pos(s, 256, "n")
+
+
 _CANCEL: dict[str, Any] = {}
 """Cancellation._parts by params."""
 
@@ -617,7 +688,7 @@ class Cancellation(Generator):
                 e = mpmath.exp(mpmath.mpf(fx.numerator) / fx.denominator)
                 man, ex = e.man_exp
                 s = round_to(Fraction(int(man)) * Fraction(2) ** int(ex), f)
-                true = mpmath.expm1(mpmath.mpf(p["x"]))
+                true = mpmath.mp.make_mpf(_expm1_256(mpmath.mpf(p["x"])._mpf_))
         return fx, s, s - 1, true
 
     @staticmethod
@@ -629,7 +700,8 @@ class Cancellation(Generator):
         if p["op"] == "add_sub":
             return float(fx / eps)
         with mpmath.workprec(256):
-            return float(mpmath.expm1(mpmath.mpf(fx.numerator) / fx.denominator) * eps.denominator)
+            return float(mpmath.mp.make_mpf(_expm1_256((mpmath.mpf(fx.numerator) / fx.denominator)._mpf_))
+                         * eps.denominator)
 
     def solve(self, p: Params) -> list[Answer]:
         import mpmath
@@ -903,6 +975,19 @@ _LSE: dict[str, Any] = {}
 """LogSumExp._lse by x."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _tail(offs: tuple[float, ...]) -> float:
+    """log Σ e^(−d) over the offsets d ∈ [0, 3], as mlog(sum(Fraction(mexp(-d)) for d in offs)) gives
+    it: mlog rounds the exact sum once to 30 digits (103 bits) and takes the log there. mpmath's
+    low-level mpf_sum adds floats within a factor e^3 of each other exactly and rounds once, the same
+    rounding, without Fractions and mpf wrappers. Sorted offsets: the exact sum has no order."""
+    from mpmath.libmp import from_float, mpf_log, mpf_sum, to_float
+
+    total = mpf_sum([from_float(mexp(-d)) for d in offs], _PREC30, "n")
+    out: float = to_float(mpf_log(total, _PREC30, "n"), rnd="n")
+    return out
+
+
 class LogSumExp(Generator):
     """log Σ exp(xᵢ) computed stably by subtracting the maximum.
 
@@ -919,7 +1004,7 @@ class LogSumExp(Generator):
         for _ in range(200):
             n = rng.integer(2, 6)
             offs = [0.0] + [rng.nice_uniform(0, 3, 1) for _ in range(n - 1)]
-            tail = mlog(sum(Fraction(mexp(-d)) for d in offs))
+            tail = _tail(tuple(sorted(offs)))
             # The log-sum term must matter at 3 significant figures: max(x) alone must be clearly wrong, the
             # term at least 3 half-units of the answer (0.05 below 100, 0.5 up to 1000).
             top = 1000.0 if tail >= 1.5 else 100.0 - tail if tail >= 0.15 else 0.0
@@ -929,7 +1014,14 @@ class LogSumExp(Generator):
             x = [round(m - d, 1) for d in offs]
             if 3 * sig_half_unit(self._lse(x), 3) > self._lse(x) - max(x):
                 continue
-            return {"x": rng.shuffled(x)}
+            shuffled = rng.shuffled(x)
+            # The same value for the shuffled list: the terms are within e^-3 of each other, so mpmath's fsum
+            # adds them exactly and rounds once, whatever their order; each term depends on its xᵢ only.
+            lse, terms = self._lse_parts(x)
+            by_value = dict(zip(x, terms, strict=True))
+            parts = (lse, tuple(by_value[v] for v in shuffled))
+            memo(_LSE, repr(shuffled), lambda: parts)  # noqa: B023 (called at once)
+            return {"x": shuffled}
         raise DrawError("logsumexp: no draw with a visible log-sum term in 200 tries")
 
     def solve(self, p: Params) -> list[Answer]:
@@ -937,22 +1029,59 @@ class LogSumExp(Generator):
 
     @staticmethod
     def _lse(x: list[float]) -> float:
+        return LogSumExp._lse_parts(x)[0]
+
+    @staticmethod
+    def _lse_parts(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        """log Σ exp(xᵢ), and each e^(xᵢ − m) as a float; once per x (draw, solve and render ask)."""
         return memo(_LSE, repr(x), lambda: LogSumExp._exact_lse(x))
 
     @staticmethod
-    def _exact_lse(x: list[float]) -> float:
+    def _exact_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        if LogSumExp._terms_are_mexp(x):
+            return LogSumExp._libmp_lse(x)
+        return LogSumExp._mpmath_lse(x)
+
+    @staticmethod
+    def _libmp_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
+        """_mpmath_lse by mpmath's low-level functions (no mpf objects, no context switch): the same
+        operations at the same precision (103 bits, 30 digits) and rounding (to nearest), so the same
+        bits, for x of finite floats and ints below 2^53 (which convert exactly)."""
+        from mpmath.libmp import from_float, from_int, mpf_add, mpf_exp, mpf_log, mpf_sub, mpf_sum, to_float
+
+        prec = _PREC30
+        m = max(x)
+        mm = from_float(m) if type(m) is float else from_int(m)
+        terms = [mpf_exp(mpf_sub(from_float(v) if type(v) is float else from_int(v), mm, prec, "n"), prec, "n")
+                 for v in x]
+        lse = mpf_add(mm, mpf_log(mpf_sum(terms, prec, "n"), prec, "n"), prec, "n")
+        return to_float(lse, rnd="n"), tuple(to_float(t, rnd="n") for t in terms)
+
+    @staticmethod
+    def _mpmath_lse(x: list[float]) -> tuple[float, tuple[float, ...]]:
         import mpmath
 
         m = max(x)
         with mpmath.workdps(30):
-            return float(_mpf(m) + mpmath.log(mpmath.fsum(mpmath.exp(_mpf(v) - _mpf(m)) for v in x)))
+            terms = [mpmath.exp(_mpf(v) - _mpf(m)) for v in x]
+            return float(_mpf(m) + mpmath.log(mpmath.fsum(terms))), tuple(float(t) for t in terms)
+
+    @staticmethod
+    def _terms_are_mexp(x: list[float]) -> bool:
+        """Whether _exact_lse's terms are mexp(Fraction(xᵢ) − Fraction(m)): when every xᵢ converts to
+        an mpf exactly (a finite float, or an int below 2^53), _mpf(xᵢ) − _mpf(m) is the exact
+        difference rounded once at the same precision, as _mpf of the Fraction difference is."""
+        return all(type(v) is float and math.isfinite(v) or type(v) is int and abs(v) < 2**53 for v in x)
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         x = p["x"]
         m = max(x)
         xs = ", ".join(tex(v) for v in x)
         terms = " + ".join(f"e^{{{tex(round(v - m, 10))}}}" for v in x)
-        total = sum(mexp(Fraction(v) - Fraction(m)) for v in x)
+        if self._terms_are_mexp(x):
+            total = sum(self._lse_parts(x)[1])
+        else:
+            total = sum(mexp(Fraction(v) - Fraction(m)) for v in x)
         q = (f"What is \\(\\log \\sum_i e^{{x_i}}\\) (natural log) for \\(x = ({xs})\\)? Computed naively, "
              "\\(e^{x_i}\\) overflows float32 once \\(x_i\\) exceeds 88.7 (float64: 709.8).")
         s = (f"Subtract the maximum \\(m = {tex(m)}\\), so the largest exponent is 0 and nothing overflows: "
@@ -987,7 +1116,10 @@ ODE_R = {
 }
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
 def ode_factor(method: str, z: Fraction) -> Fraction:
+    """R(z), the factor one step multiplies y by (cached: draw, validate, solve, render and
+    distractors each ask; a function of the value)."""
     if method == "euler":
         return 1 + z
     if method == "heun":
@@ -996,8 +1128,9 @@ def ode_factor(method: str, z: Fraction) -> Fraction:
 
 
 def _dec(v: int | float) -> Fraction:
-    """The decimal the user sees (0.1 as 1/10), for exact arithmetic on short decimals."""
-    return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+    """The decimal the user sees (0.1 as 1/10), for exact arithmetic on short decimals (a float's
+    Fraction(repr(v)), which quizgen.gentools caches)."""
+    return decimal_fraction(v) if isinstance(v, float) else Fraction(v)
 
 
 def _log10(r: Fraction) -> float:
@@ -1020,7 +1153,13 @@ def _pow_float(r: Fraction, n: int) -> float:
         return math.inf
     if r != 0 and n * _log10(r) < -320:
         return 0.0
-    return float(r**n)
+    return float(_power(r, n))
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _power(r: Fraction, n: int) -> Fraction:
+    """r^n, exact (cached: the draw's test and solve both raise R(hλ) to the N)."""
+    return r**n
 
 
 class OdeStep(Generator):
@@ -1082,7 +1221,7 @@ class OdeStep(Generator):
 
     def solve(self, p: Params) -> list[Answer]:
         r = ode_factor(p["method"], _dec(p["h"]) * _dec(p["lam"]))
-        return [Answer(f"y_{p['steps']}", float(r ** p["steps"]))]
+        return [Answer(f"y_{p['steps']}", float(_power(r, p["steps"])))]
 
     def render(self, p: Params, answers: list[Answer]) -> tuple[str, str]:
         name, step, rf = ODE_R[p["method"]]

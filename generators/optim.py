@@ -47,6 +47,10 @@ def _vec(xs: Sequence[float | Fraction], sig: int = 4) -> str:
 
 # -- Adam -----------------------------------------------------------------------------------------
 _ADAM: dict[str, Any] = {}
+_ADAM_ANSWERS: dict[str, Any] = {}
+"""AdamStep.solve by params."""
+_ADAM_DISTRACTORS: dict[str, Any] = {}
+"""AdamStep.distractors by params, with the answer they were made for."""
 
 
 def _adam(p: Params, *, bias_correction: bool = True,
@@ -61,29 +65,45 @@ def _adam(p: Params, *, bias_correction: bool = True,
     return delta, [dict(step) for step in trace]
 
 
+def _adam_delta(p: Params, *, bias_correction: bool = True, decoupled: bool | None = None) -> Decimal:
+    """Δθ of _adam, without copying its trace."""
+    dec = p["decoupled"] if decoupled is None else decoupled
+    key = repr((p["theta0"], p["lr"], p["beta1"], p["beta2"], p["eps"], p["weight_decay"], p["grads"], dec,
+                bias_correction))
+    delta: Decimal = memo(_ADAM, key, lambda: _adam_steps(p, bias_correction, dec))[0]
+    return delta
+
+
 def _adam_steps(p: Params, bias_correction: bool, dec: bool) -> tuple[Decimal, list[dict[str, Decimal]]]:
     with localcontext() as ctx:
         ctx.prec = 40
         theta0 = Decimal(p["theta0"])
         lr, b1, b2 = Decimal(p["lr"]), Decimal(p["beta1"]), Decimal(p["beta2"])
         eps, wd = Decimal(p["eps"]), Decimal(p["weight_decay"])
-        m = v = delta = Decimal(0)
+        # The constant subexpressions once (each rounds to 40 digits the same way every time), the
+        # rest in the order written: -lr * wd * theta is (-lr · wd) · theta, (1 - b2) * g * g is
+        # ((1 - b2) · g) · g, -lr * m_hat / (…) is ((-lr) · m_hat) / (…).
+        neg_lr = -lr
+        neg_lr_wd = neg_lr * wd
+        one_b1, one_b2 = 1 - b1, 1 - b2
+        zero = Decimal(0)
+        m = v = delta = zero
         trace = []
         for t, g_raw in enumerate(p["grads"], start=1):
             theta = theta0 + delta
             g = Decimal(g_raw)
-            decay = Decimal(0)
+            decay = zero
             if dec:
-                decay = -lr * wd * theta
+                decay = neg_lr_wd * theta
             else:
                 g = g + wd * theta
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g * g
+            m = b1 * m + one_b1 * g
+            v = b2 * v + one_b2 * g * g
             m_hat = m / (1 - b1**t) if bias_correction else m
             v_hat = v / (1 - b2**t) if bias_correction else v
-            step = -lr * m_hat / (v_hat.sqrt() + eps)
-            delta += decay + step
-            trace.append({"g": g, "m": m, "v": v, "m_hat": m_hat, "v_hat": v_hat, "step": decay + step})
+            change = decay + neg_lr * m_hat / (v_hat.sqrt() + eps)
+            delta += change
+            trace.append({"g": g, "m": m, "v": v, "m_hat": m_hat, "v_hat": v_hat, "step": change})
         return +delta, trace
 
 
@@ -130,7 +150,7 @@ class AdamStep(Generator):
             try:
                 # no near-cancelling steps, and every misconception visibly wrong at 3 s.f. (|g| = 1 makes SGD's
                 # −η·g equal to Adam's step)
-                if abs(_adam(p)[0]) >= Decimal("0.05") * Decimal(p["lr"]) and \
+                if abs(_adam_delta(p)) >= Decimal("0.05") * Decimal(p["lr"]) and \
                         len(self.distractors(p, self.solve(p))) == (3 if p["weight_decay"] else 2):
                     return p
             except ArithmeticError:  # the user's β = 1 and the like: validate() explains
@@ -160,8 +180,17 @@ class AdamStep(Generator):
             raise ParamError("theta0, grads and weight_decay give numbers beyond 1e300 (θ, or the moments m, v); "
                              "use smaller values")
 
+    @staticmethod
+    def _key(p: Params) -> str:
+        return repr((p["theta0"], p["lr"], p["beta1"], p["beta2"], p["eps"], p["weight_decay"], p["grads"],
+                     p["decoupled"]))
+
     def solve(self, p: Params) -> list[Answer]:
-        delta, _ = _adam(p)
+        """Once per params: the draw asks to test a candidate, then the problem asks again."""
+        return list(memo(_ADAM_ANSWERS, self._key(p), lambda: tuple(self._solve(p))))
+
+    def _solve(self, p: Params) -> list[Answer]:
+        delta = _adam_delta(p)
         theta_t = Decimal(p["theta0"]) + delta
         # θ_T is graded as precisely as Δθ (half a unit of Δθ's 3rd significant figure), not to 3 figures of
         # θ_T: a step of 1e-3 from θ₀ = 1 vanishes in θ_T's 3rd figure, so that would accept "no step at all".
@@ -210,15 +239,20 @@ class AdamStep(Generator):
         return q, s
 
     def distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
+        """Once per params and answers (the draw tests a candidate's, then the problem asks again)."""
+        head, ds = memo(_ADAM_DISTRACTORS, self._key(p), lambda: (answers[0], tuple(self._distractors(p, answers))))
+        return list(ds) if head == answers[0] else self._distractors(p, answers)
+
+    def _distractors(self, p: Params, answers: list[Answer]) -> list[Distractor]:
         first = (1 - p["beta1"]) / math.sqrt(1 - p["beta2"]) if p["beta2"] < 1 else math.inf
-        ds = [Distractor(float(_adam(p, bias_correction=False)[0]),
+        ds = [Distractor(float(_adam_delta(p, bias_correction=False)),
                          "skips the bias correction: the zero-started moments are biased toward 0 (the first step "
                          f"becomes (1−β₁)/√(1−β₂)·η ≈ {plain(first, 3)}η)"),
               Distractor(-p["lr"] * math.fsum(p["grads"]), "takes SGD steps −η·g instead of Adam's normalized steps")]
         if p["weight_decay"]:
             why = ("treats AdamW's decoupled decay as L2 added to the gradient" if p["decoupled"]
                    else "treats the L2 penalty as decoupled (AdamW) weight decay")
-            ds.append(Distractor(float(_adam(p, decoupled=not p["decoupled"])[0]), why))
+            ds.append(Distractor(float(_adam_delta(p, decoupled=not p["decoupled"])), why))
         return _keep_wrong(answers[0], ds)
 
     def check(self, p: Params, answers: list[Answer]) -> None:
@@ -431,7 +465,34 @@ class NaturalGradient(Generator):
 
 # -- linear regression gradient -------------------------------------------------------------------
 _XTR: dict[str, Any] = {}
-"""LinregGradient._xtr by params."""
+"""LinregGradient._parts by params."""
+
+
+def _scaled(values: Sequence[int | float]) -> tuple[list[int], int]:
+    """Integers n_k and one denominator D with values[k] = n_k / D exactly (as exact decimals)."""
+    fr = [_dec(v) for v in values]
+    den = math.lcm(*(f.denominator for f in fr))
+    return [f.numerator * (den // f.denominator) for f in fr], den
+
+
+def _residual_xtr(x: Sequence[Sequence[int | float]], w: Sequence[int | float],
+                  y: Sequence[int | float]) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    """r = Xw − y and Xᵀr in the exact decimals of the entries, by integer arithmetic over common
+    denominators: with X = A/dx, w = b/dw, y = c/dy (A, b, c integers), r = R/(dx·dw·dy) for
+    R = dy·Ab − dx·dw·c, and Xᵀr = AᵀR/(dx²·dw·dy). A Fraction is reduced on construction, so these
+    are the Fractions that the sums of Fraction products give."""
+    n, d = len(x), len(x[0])
+    flat, dx = _scaled([v for row in x for v in row])
+    entries = iter(flat)
+    a = [[next(entries) for _ in row] for row in x]
+    b, dw = _scaled(w)
+    c, dy = _scaled(y)
+    big_r = [dy * sum(aij * bj for aij, bj in zip(row, b, strict=True)) - dx * dw * ci
+             for row, ci in zip(a, c, strict=True)]
+    den_r = dx * dw * dy
+    r = tuple(Fraction(ri, den_r) for ri in big_r)
+    xtr = tuple(Fraction(sum(a[i][j] * big_r[i] for i in range(n)), dx * den_r) for j in range(d))
+    return r, xtr
 
 
 class LinregGradient(Generator):
@@ -469,7 +530,7 @@ class LinregGradient(Generator):
             if len(p["w"]) != d or len(p["y"]) != n:
                 return p  # validate() explains
             zero_col = any(all(r[j] == 0 for r in p["X"]) for j in range(d))
-            if not zero_col and any(g != 0 for g in self._grad(p)):
+            if not zero_col and any(s != 0 for s in self._parts(p)[1]):  # the gradient is (2/n)·Xᵀr
                 return p
         if fixed:
             return p  # the user's numbers: validate() judges them
@@ -490,20 +551,18 @@ class LinregGradient(Generator):
     @staticmethod
     def _residual(p: Params) -> list[Fraction]:
         # exact decimals (0.1 as 1/10): a gradient that is exactly 0 comes out 0, not float residue
-        w = [_dec(v) for v in p["w"]]
-        return [sum((_dec(a) * b for a, b in zip(row, w, strict=True)), Fraction(0)) - _dec(t)
-                for row, t in zip(p["X"], p["y"], strict=True)]
+        return list(LinregGradient._parts(p)[0])
 
     def _grad(self, p: Params, scale: Fraction | None = None) -> list[Fraction]:
-        xtr = memo(_XTR, repr((p["X"], p["w"], p["y"])), lambda: self._xtr(p))
+        xtr = self._parts(p)[1]
         k = Fraction(2, len(p["X"])) if scale is None else scale
         return [k * s for s in xtr]
 
-    def _xtr(self, p: Params) -> tuple[Fraction, ...]:
-        """Xᵀr, exact (every scaled gradient is a multiple of it; computed once per params)."""
-        x, r = p["X"], self._residual(p)
-        n, d = len(x), len(x[0])
-        return tuple(sum((_dec(x[i][j]) * r[i] for i in range(n)), Fraction(0)) for j in range(d))
+    @staticmethod
+    def _parts(p: Params) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+        """The residual r = Xw − y and Xᵀr, exact (every scaled gradient is a multiple of Xᵀr);
+        computed once per params (draw, solve, render and distractors all ask)."""
+        return memo(_XTR, repr((p["X"], p["w"], p["y"])), lambda: _residual_xtr(p["X"], p["w"], p["y"]))
 
     def solve(self, p: Params) -> list[Answer]:
         return [Answer("∇w", [as_number(g) for g in self._grad(p)])]

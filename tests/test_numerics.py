@@ -5,8 +5,12 @@ known ln(max) thresholds), not recomputed with the generators' own formulas."""
 from __future__ import annotations
 
 import math
+import random
+import sys
+from fractions import Fraction
 from typing import Any
 
+import mpmath  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
@@ -332,3 +336,246 @@ def test_fixed_form_keeps_answer_parts(gen_id: str) -> None:
             gen.check(q.params, q.answers)
             assert gen.form_of(q.params) == form
             assert [(a.label, _kind(a), len(a.values)) for a in q.answers] == shape
+
+
+# -- fast paths (issue 16, speed): each against the plain computation it replaced ------------------
+
+NUM = sys.modules[type(REG.get("numerics.logsumexp")).__module__]
+
+
+def _plain_mpf(x: Any) -> Any:
+    fr = Fraction(x)
+    return mpmath.mpf(fr.numerator) / fr.denominator
+
+
+def _plain_lse(x: list[Any]) -> tuple[float, tuple[float, ...]]:
+    m = max(x)
+    with mpmath.workdps(30):
+        terms = [mpmath.exp(_plain_mpf(v) - _plain_mpf(m)) for v in x]
+        return float(_plain_mpf(m) + mpmath.log(mpmath.fsum(terms))), tuple(float(t) for t in terms)
+
+
+def _random_float(rng: random.Random) -> float:
+    kind = rng.choice(["tenth", "wide", "tiny", "int"])
+    if kind == "tenth":
+        return round(rng.uniform(-1000, 1000), 1)
+    if kind == "wide":
+        return rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)
+    if kind == "tiny":
+        return rng.choice([5e-324, 2.2250738585072014e-308, -1e-310, 0.0, -0.0])
+    return float(rng.randint(-10**6, 10**6))
+
+
+def test_mpf_of_a_float_is_the_exact_quotient() -> None:
+    rng = random.Random(16)
+    for _ in range(500):
+        v = _random_float(rng)
+        for dps in (15, 30, 60):
+            with mpmath.workdps(dps):
+                assert NUM._mpf(v) == _plain_mpf(v)
+                assert NUM._mpf(v)._mpf_ == _plain_mpf(v)._mpf_
+    with mpmath.workdps(30):
+        assert NUM._mpf(Fraction(1, 3))._mpf_ == _plain_mpf(Fraction(1, 3))._mpf_
+        assert NUM._mpf(10**40 + 1)._mpf_ == _plain_mpf(10**40 + 1)._mpf_
+
+
+def test_cached_mexp_mlog_equal_the_uncached() -> None:
+    rng = random.Random(17)
+    for _ in range(300):
+        v: Any = rng.choice([round(rng.uniform(-50, 50), 1), rng.uniform(-700, 700),
+                        Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**4))])
+        assert NUM.mexp(v) == NUM.mexp.__wrapped__(v)
+        w = abs(v) + Fraction(1, 7)
+        assert NUM.mlog(w) == NUM.mlog.__wrapped__(w)
+        assert NUM.mlog(w, 10) == NUM.mlog.__wrapped__(w, 10)
+
+
+def test_logsumexp_low_level_equals_mpmath() -> None:
+    """_libmp_lse against the plain mpmath formula, terms included, on draws and on wide inputs."""
+    rng = random.Random(18)
+    lse = NUM.LogSumExp
+    cases: list[list[Any]] = [[1000, 1000], [1000, 999, 998], [0.0, -0.0], [5e-324, 0], [1e308, 1e308, -1e308],
+                              [2**53 - 1, 2**52, 0.5]]
+    for _ in range(400):
+        n = rng.randint(1, 8)
+        kind = rng.choice(["draw", "wide", "ints", "mixed"])
+        if kind == "draw":
+            m = round(rng.uniform(53, 1000), 1)
+            cases.append([round(m - round(rng.uniform(0, 3), 1), 1) for _ in range(n)])
+        elif kind == "wide":
+            cases.append([_random_float(rng) for _ in range(n)])
+        elif kind == "ints":
+            cases.append([rng.randint(-2000, 2000) for _ in range(n)])
+        else:
+            cases.append([rng.choice([rng.randint(-500, 500), round(rng.uniform(-500, 500), 3)]) for _ in range(n)])
+    for x in cases:
+        assert lse._terms_are_mexp(x)
+        assert lse._libmp_lse(x) == _plain_lse(x), x
+        assert lse._mpmath_lse(x) == _plain_lse(x), x
+
+
+def test_logsumexp_terms_are_the_rendered_mexp_and_order_free_on_draws() -> None:
+    rng = random.Random(19)
+    for _ in range(300):
+        m = round(rng.uniform(53, 1000), 1)
+        x = [m] + [round(m - round(rng.uniform(0, 3), 1), 1) for _ in range(rng.randint(1, 5))]
+        value, terms = NUM.LogSumExp._libmp_lse(x)
+        assert terms == tuple(NUM.mexp.__wrapped__(Fraction(v) - Fraction(max(x))) for v in x)
+        shuffled = rng.sample(x, len(x))
+        assert _plain_lse(shuffled)[0] == value
+    assert not NUM.LogSumExp._terms_are_mexp([2**60, 1.0])
+    assert not NUM.LogSumExp._terms_are_mexp([True, 1.0])
+
+
+def test_logsumexp_tail_equals_the_fraction_sum() -> None:
+    rng = random.Random(20)
+    for _ in range(400):
+        offs = [0.0] + [round(rng.uniform(0, 3), 1) for _ in range(rng.randint(1, 5))]
+        want = NUM.mlog.__wrapped__(sum(Fraction(NUM.mexp.__wrapped__(-d)) for d in offs))
+        assert NUM._tail(tuple(sorted(offs))) == want
+        assert NUM._tail.__wrapped__(tuple(offs)) == want
+
+
+def _plain_floor_log2(x: Fraction) -> int:
+    e = x.numerator.bit_length() - x.denominator.bit_length()
+    if Fraction(2) ** e > x:
+        e -= 1
+    return e
+
+
+def _plain_round_to(x: Fraction, fmt: Any) -> Fraction | None:
+    """round_to as first written (None where it overflows)."""
+    if x == 0:
+        return Fraction(0)
+    ulp = Fraction(2) ** (max(_plain_floor_log2(abs(x)), fmt.emin) - fmt.p + 1)
+    q = abs(x) / ulp
+    n = math.floor(q)
+    frac = q - n
+    if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and n % 2 == 1):
+        n += 1
+    out: Fraction = n * ulp
+    if out > fmt.max_finite:
+        return None
+    return out if x > 0 else -out
+
+
+def _rounding_inputs(rng: random.Random, fmt: Any) -> list[Fraction]:
+    """Values all over a format's range: ties and near-ties, subnormals, the overflow edge, decimals."""
+    out: list[Fraction] = []
+    top = fmt.max_finite
+    half_ulp_top = Fraction(2) ** (fmt.emax - fmt.p)
+    for x in (top, top + half_ulp_top, top + half_ulp_top - Fraction(1, 2**2000), top + half_ulp_top / 2,
+              fmt.min_subnormal, fmt.min_subnormal / 2, fmt.min_subnormal / 2 + Fraction(1, 2**3000),
+              fmt.min_normal, fmt.min_normal - fmt.min_subnormal / 2, Fraction(1), Fraction(3, 2)):
+        out += [x, -x]
+    for _ in range(300):
+        kind = rng.choice(["float", "tie", "decimal", "int", "tiny"])
+        if kind == "float":
+            x = Fraction(rng.uniform(-1, 1) * 2.0 ** rng.randint(fmt.emin - fmt.p - 5, fmt.emax + 1))
+        elif kind == "tie":
+            k = rng.randint(fmt.emin - fmt.p + 1, fmt.emax - fmt.p + 1)
+            x = (rng.randint(2 ** (fmt.p - 1), 2**fmt.p - 1) + Fraction(rng.choice([1, 1, 3, 5]), rng.choice([2, 4, 8]))
+                 ) * Fraction(2) ** k
+        elif kind == "decimal":
+            x = Fraction(rng.randint(-10**9, 10**9), 10 ** rng.randint(0, 12))
+        elif kind == "int":
+            x = Fraction(rng.randint(-2 ** (fmt.p + 3), 2 ** (fmt.p + 3)))
+        else:
+            x = Fraction(rng.randint(1, 10**6), 3**rng.randint(1, 30)) * fmt.min_subnormal
+        out.append(x)
+    return out
+
+
+def test_round_to_in_integers_equals_the_fraction_formula() -> None:
+    rng = random.Random(21)
+    for fmt in NUM.FMTS.values():
+        for x in _rounding_inputs(rng, fmt):
+            want = _plain_round_to(x, fmt)
+            if want is None:  # (float64's limit itself is beyond a float: its message overflows, as before)
+                with pytest.raises(OverflowError if fmt.name == "float64" else ParamError):
+                    NUM.round_to(x, fmt)
+            else:
+                got = NUM.round_to(x, fmt)
+                assert got == want and type(got) is Fraction, (fmt.name, x)
+            if x > 0:
+                assert NUM.floor_log2(x) == _plain_floor_log2(x)
+    assert NUM.round_to(Fraction(16777217), NUM.FMTS["float32"]) == 16777216
+    assert NUM.floor_log2(Fraction(1, 2**1074)) == -1074 and NUM.floor_log2(Fraction(2**100 - 1)) == 99
+
+
+def test_cached_value_tex_and_ode_helpers_equal_the_uncached() -> None:
+    rng = random.Random(22)
+    for _ in range(300):
+        x = Fraction(rng.randint(-10**20, 10**20), 2 ** rng.randint(0, 80))
+        assert NUM.value_tex(x) == NUM.value_tex.__wrapped__(x)
+        assert NUM.value_tex(x, 6) == NUM.value_tex.__wrapped__(x, 6)
+        h, lam = round(rng.uniform(0.001, 1), rng.randint(1, 4)), -round(rng.uniform(0.1, 100), rng.randint(0, 3))
+        assert NUM._dec(h) == Fraction(repr(h)) and NUM._dec(lam) == Fraction(repr(lam))
+        z = NUM._dec(h) * NUM._dec(lam)
+        for method in ("euler", "heun", "implicit_euler"):
+            if method != "implicit_euler" or z != 1:
+                r = NUM.ode_factor(method, z)
+                assert r == NUM.ode_factor.__wrapped__(method, z)
+                n = rng.randint(1, 50)
+                assert NUM._power(r, n) == r**n
+    assert NUM._dec(3) == 3 and NUM.value_tex(Fraction(10**15)) == NUM.value_tex.__wrapped__(Fraction(10**15))
+
+
+def test_mexp_low_level_equals_mpmath() -> None:
+    rng = random.Random(23)
+    values: list[Any] = [0.0, -0.0, 1, 0, -745.5, 709.0, 710.0, 5e-324, Fraction(1, 3), Fraction(-10**40, 7),
+                         Fraction(10**40 + 1, 10**38), 10**40 + 1]
+    for _ in range(400):
+        values.append(rng.choice([round(rng.uniform(-50, 50), 1), rng.uniform(-800, 800),
+                                  Fraction(rng.randint(-10**12, 10**12), rng.randint(1, 10**9)),
+                                  rng.randint(-700, 700)]))
+    for v in values:
+        with mpmath.workdps(30):
+            want = float(mpmath.exp(_plain_mpf(v)))
+        assert NUM.mexp.__wrapped__(v) == want, v
+
+
+def _plain_dyadic_tex(x: Fraction) -> str:
+    from quizgen.render.numbers import tex
+
+    if x == 0:
+        return "0"
+    k = 0
+    n = x
+    while n.denominator != 1:
+        n *= 2
+        k -= 1
+    m = int(n)
+    while m % 2 == 0:
+        m //= 2
+        k += 1
+    return f"{tex(m)} \\times 2^{{{k}}}"
+
+
+def test_dyadic_tex_from_the_bits_equals_the_halving_loop() -> None:
+    rng = random.Random(24)
+    values = [Fraction(0), Fraction(1), Fraction(-1), Fraction(2**60), Fraction(-(3 * 2**40)), Fraction(1, 2**1074),
+              Fraction(-5, 2**149), Fraction(16777216), Fraction(16777217)]
+    for _ in range(400):
+        values.append(Fraction(rng.choice([1, -1]) * rng.randint(1, 2**30), 2 ** rng.randint(0, 160)))
+        values.append(Fraction(rng.randint(-2**64, 2**64)) * 2 ** rng.randint(0, 20))
+    for x in values:
+        assert NUM.dyadic_tex(x) == _plain_dyadic_tex(x), x
+
+
+def test_expm1_low_level_equals_mpmath() -> None:
+    rng = random.Random(25)
+    values: list[Any] = [1e-9, 1e-2, 1.0, 0.5, -0.5, 5e-324, 2.0**-266, 2.0**-267, 2.0**-265, 0.0, 700.0, -700.0,
+                         math.inf, -math.inf, 1, 3]
+    for _ in range(300):
+        values.append(rng.choice([rng.uniform(1e-9, 1e-2), float(f"{rng.uniform(1, 10):.1f}e-{rng.randint(2, 9)}"),
+                                  rng.uniform(-5, 5), 2.0 ** rng.randint(-300, 5) * rng.random()]))
+    for fmt in ("float32", "float16", "bfloat16"):  # fl(x), as the cancellation render asks
+        for _ in range(50):
+            fx = NUM.round_to(Fraction(rng.uniform(1e-9, 1e-2)), NUM.FMTS[fmt])
+            values.append(fx)
+    for v in values:
+        with mpmath.workprec(256):
+            x = _plain_mpf(v) if isinstance(v, Fraction) else mpmath.mpf(v)
+            want = mpmath.expm1(x)._mpf_
+        assert NUM._expm1_256(x._mpf_) == want, v

@@ -151,3 +151,109 @@ def test_natural_gradient_skips_an_overflowing_f_times_g_distractor() -> None:
                                                                   "grad": [1e10]})
     assert p.answers[0].value == pytest.approx(1e-290)
     assert [d.value for d in p.distractors] == [1e10]
+
+
+# -- fast paths (issue 16, speed): each against the plain computation it replaced ------------------
+
+def _optim_module() -> Any:
+    import sys
+
+    return sys.modules[type(load_registry().get("optim.adam_step")).__module__]
+
+
+def _plain_adam(p: dict[str, Any], bias_correction: bool, dec: bool) -> tuple[Any, list[dict[str, Any]]]:
+    """The Adam loop as first written: every subexpression evaluated where it stands."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 40
+        theta0 = Decimal(p["theta0"])
+        lr, b1, b2 = Decimal(p["lr"]), Decimal(p["beta1"]), Decimal(p["beta2"])
+        eps, wd = Decimal(p["eps"]), Decimal(p["weight_decay"])
+        m = v = delta = Decimal(0)
+        trace = []
+        for t, g_raw in enumerate(p["grads"], start=1):
+            theta = theta0 + delta
+            g = Decimal(g_raw)
+            decay = Decimal(0)
+            if dec:
+                decay = -lr * wd * theta
+            else:
+                g = g + wd * theta
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t) if bias_correction else m
+            v_hat = v / (1 - b2**t) if bias_correction else v
+            step = -lr * m_hat / (v_hat.sqrt() + eps)
+            delta += decay + step
+            trace.append({"g": g, "m": m, "v": v, "m_hat": m_hat, "v_hat": v_hat, "step": decay + step})
+        return +delta, trace
+
+
+def test_adam_steps_equal_the_plain_loop() -> None:
+    import random
+
+    mod = _optim_module()
+    rng = random.Random(16)
+    for k in range(400):
+        p = {"theta0": rng.choice([round(rng.uniform(-2, 2), 1), rng.uniform(-1e3, 1e3), 0, 1]),
+             "grads": [rng.choice([round(rng.uniform(-5, 5), 1), rng.uniform(-1e5, 1e5), 1e-9, 0.0])
+                       for _ in range(rng.choice([1, 2, 5, 12, 50]))],
+             "lr": rng.choice([1e-4, 3e-3, 0.1, rng.uniform(1e-6, 1)]),
+             "beta1": rng.choice([0.9, 0.0, 0.5, rng.random()]),
+             "beta2": rng.choice([0.999, 0.95, 0.0, rng.random()]),
+             "eps": rng.choice([1e-8, 1e-12, 0.1]),
+             "weight_decay": rng.choice([0.0, 0, 0.01, 0.1, rng.uniform(0, 2)]),
+             "decoupled": k % 2 == 0}
+        for bias in (True, False):
+            for dec in (True, False):
+                assert mod._adam_steps(p, bias, dec) == _plain_adam(p, bias, dec), (p, bias, dec)
+
+
+def test_adam_solve_and_distractors_cached_per_params_and_answer() -> None:
+    from quizgen.model import Answer
+
+    gen: Any = load_registry().get("optim.adam_step")
+    p = {**ADAM, "theta0": 0.5, "grads": [1.5, -0.5], "weight_decay": 0.05, "decoupled": True}
+    first = gen.solve(p)
+    assert gen.solve(p) == first and gen.solve(p) is not first  # a fresh list each time
+    ds = gen.distractors(p, first)
+    assert ds == gen._distractors(p, first) and len(ds) == 3
+    other = [Answer("Δθ", -float(ds[0].value)), first[1]]  # type: ignore[arg-type]  # other answers: computed for them, not the cached list
+    assert gen.distractors(p, other) == gen._distractors(p, other)
+
+
+def _plain_residual_xtr(x: list[list[Any]], w: list[Any], y: list[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    from fractions import Fraction
+
+    from quizgen.gentools import exact_decimal as dec
+
+    ws = [dec(v) for v in w]
+    r = [sum((dec(a) * b for a, b in zip(row, ws, strict=True)), Fraction(0)) - dec(t)
+         for row, t in zip(x, y, strict=True)]
+    xtr = tuple(sum((dec(x[i][j]) * r[i] for i in range(len(x))), Fraction(0)) for j in range(len(x[0])))
+    return tuple(r), xtr
+
+
+def test_linreg_integer_residual_equals_fraction_sums() -> None:
+    import random
+
+    mod = _optim_module()
+    rng = random.Random(17)
+
+    def entry(kind: str) -> Any:
+        if kind == "int":
+            return rng.randint(-3, 3)
+        if kind == "tenth":
+            return round(rng.uniform(-2, 2), 1)
+        return rng.choice([0.1, 1e-20, 1e20, -3.25, 0.0, 2.5e-7, rng.uniform(-10, 10), 7])
+
+    for _ in range(400):
+        n, d = rng.randint(1, 6), rng.randint(1, 4)
+        kinds = [rng.choice(["int", "tenth", "any"]) for _ in range(3)]
+        x = [[entry(kinds[0]) for _ in range(d)] for _ in range(n)]
+        w = [entry(kinds[1]) for _ in range(d)]
+        y = [entry(kinds[2]) for _ in range(n)]
+        assert mod._residual_xtr(x, w, y) == _plain_residual_xtr(x, w, y), (x, w, y)
+    # the exactly-zero cases stay exactly zero
+    assert mod._residual_xtr([[1, 1], [1, -1]], [0.1, 0.2], [0.3, -0.1]) == ((0, 0), (0, 0))
