@@ -612,35 +612,6 @@ class MaxExactInteger(Generator):
         assert_equal(f"{dt}: N", n, first_bad - 1)
 
 
-def _expm1_256(x: Any) -> Any:
-    """mpmath.expm1 of the raw mpf x at a working precision of 256 bits, as a raw mpf: the same
-    steps by mpmath's low-level functions, without its context and wrappers (a third of the
-    cost). mpmath computes e^x − 1 at 10 + 5 + extra bits above 256, adding bits while the
-    subtraction cancels more of them than it has extra, then rounds to 256 bits. Inputs outside
-    the plain case (0, non-finite, or below 2^-266, where it uses x + x²/2) go to mpmath itself."""
-    import mpmath
-    from mpmath.libmp import from_int, fzero, mpf_add, mpf_exp, mpf_pos
-
-    sign, man, exp, bc = x
-    if not man or exp + bc < -266:
-        with mpmath.workprec(256):
-            return mpmath.expm1(mpmath.mp.make_mpf(x))._mpf_
-    prec = 256 + 10  # expm1 runs 10 bits above the caller's precision
-    minus_one = from_int(-1)
-    extraprec = 10
-    while True:
-        wp = prec + extraprec + 5
-        e = mpf_exp(x, wp, "n")
-        s = mpf_add(mpf_add(fzero, e, wp, "n"), minus_one, wp, "n")  # 0 + e^x − 1, as its sum does
-        max_mag = max(e[2] + e[3], 1)  # the magnitudes of e^x and of −1
-        sum_mag = s[2] + s[3] if s[1] else -math.inf
-        cancellation = max_mag - sum_mag
-        if cancellation < extraprec:
-            break
-        extraprec += min(wp, cancellation)
-    return mpf_pos(s, 256, "n")
-
-
 _CANCEL: dict[str, Any] = {}
 """Cancellation._parts by params."""
 
@@ -688,7 +659,7 @@ class Cancellation(Generator):
                 e = mpmath.exp(mpmath.mpf(fx.numerator) / fx.denominator)
                 man, ex = e.man_exp
                 s = round_to(Fraction(int(man)) * Fraction(2) ** int(ex), f)
-                true = mpmath.mp.make_mpf(_expm1_256(mpmath.mpf(p["x"])._mpf_))
+                true = mpmath.expm1(mpmath.mpf(p["x"]))
         return fx, s, s - 1, true
 
     @staticmethod
@@ -700,8 +671,7 @@ class Cancellation(Generator):
         if p["op"] == "add_sub":
             return float(fx / eps)
         with mpmath.workprec(256):
-            return float(mpmath.mp.make_mpf(_expm1_256((mpmath.mpf(fx.numerator) / fx.denominator)._mpf_))
-                         * eps.denominator)
+            return float(mpmath.expm1(mpmath.mpf(fx.numerator) / fx.denominator) * eps.denominator)
 
     def solve(self, p: Params) -> list[Answer]:
         import mpmath
