@@ -155,27 +155,35 @@ def rank_of(a: Sequence[Sequence[int | float]]) -> int:
 
 
 def _rank_ints(m: list[list[int]]) -> int:
-    """The rank of an integer matrix by fraction-free elimination (rows divided by their gcd);
-    ``m`` is overwritten."""
+    """The rank of an integer matrix by fraction-free elimination; ``m`` is overwritten."""
+    return len(_eliminate(m, jordan=False))
+
+
+def _eliminate(m: list[list[int]], jordan: bool) -> list[tuple[int, int]]:
+    """Fraction-free elimination of the integer matrix ``m`` in place (each new row divided by the
+    gcd of its entries), column by column; the pivots as (row, column). ``jordan``: clear each
+    pivot's column above it too (Gauss–Jordan), so every pivot row is a multiple of the matching
+    row of the reduced row echelon form."""
     rows, cols = len(m), len(m[0])
-    r = 0
+    pivots: list[tuple[int, int]] = []
     for c in range(cols):
+        r = len(pivots)
         piv = next((i for i in range(r, rows) if m[i][c] != 0), None)
         if piv is None:
             continue
         m[r], m[piv] = m[piv], m[r]
         top = m[r]
         lead = top[c]
-        for i in range(r + 1, rows):
+        for i in range(0 if jordan else r + 1, rows):
             f = m[i][c]
-            if f:
+            if i != r and f:
                 new = [x * lead - y * f for x, y in zip(m[i], top, strict=True)]
                 g = math.gcd(*new)
                 m[i] = [x // g for x in new] if g > 1 else new
-        r += 1
-        if r == rows:
+        pivots.append((r, c))
+        if len(pivots) == rows:
             break
-    return r
+    return pivots
 
 
 def inverse(a: Mat) -> Mat:
@@ -281,25 +289,7 @@ def basic_lstsq_of(a: Sequence[Sequence[int | float]], b: Sequence[int | float])
     at = [list(col) for col in zip(*a, strict=True)]
     m = [[sum(x * y for x, y in zip(u, v, strict=True)) for v in at] + [sum(x * y for x, y in zip(u, bi, strict=True))]
          for u in at]
-    rows, cols = len(m), len(m[0])
-    pivots: list[tuple[int, int]] = []
-    for c in range(cols):
-        r = len(pivots)
-        piv = next((i for i in range(r, rows) if m[i][c] != 0), None)
-        if piv is None:
-            continue
-        m[r], m[piv] = m[piv], m[r]
-        top = m[r]
-        lead = top[c]
-        for i in range(rows):
-            f = m[i][c]
-            if i != r and f:
-                new = [x * lead - y * f for x, y in zip(m[i], top, strict=True)]
-                g = math.gcd(*new)
-                m[i] = [x // g for x in new] if g > 1 else new
-        pivots.append((r, c))
-        if len(pivots) == rows:
-            break
+    pivots = _eliminate(m, jordan=True)
     x = [Fraction(0)] * len(at)
     for i, c in pivots:
         x[c] = Fraction(m[i][-1], m[i][c] * den)

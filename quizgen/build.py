@@ -106,25 +106,6 @@ def default_workers(n_tasks: int) -> int:
     return max(1, min(cores, 32))
 
 
-def build_rendered(
-    spec: DeckSpec,
-    registry: Registry,
-    render: Callable[[Built], T],
-    *,
-    seed: int,
-    count: int | None = None,
-    variants: int | None = None,
-    variant_offset: int = 0,
-    progress: Callable[[int], None] | None = None,
-    workers: int | None = None,
-    meanwhile: Callable[[], object] | None = None,
-) -> list[T]:
-    """``render(entry)`` for every entry of ``spec``, in order: :func:`iter_rendered`, collected."""
-    return [r for batch in iter_rendered(spec, registry, render, seed=seed, count=count, variants=variants,
-                                         variant_offset=variant_offset, progress=progress, workers=workers,
-                                         meanwhile=meanwhile) for r in batch]
-
-
 def iter_rendered(
     spec: DeckSpec,
     registry: Registry,
@@ -194,9 +175,10 @@ def build_problems(
 ) -> list[Built]:
     """Every entry of ``spec``. ``count``/``variants`` override the spec; ``variant_offset`` picks
     another block of variants (printed versions use one offset per version); ``workers`` as in
-    :func:`build_rendered`."""
-    return build_rendered(spec, registry, _itself, seed=seed, count=count, variants=variants,
-                          variant_offset=variant_offset, progress=progress, workers=workers)
+    :func:`iter_rendered`."""
+    return [b for batch in iter_rendered(spec, registry, _itself, seed=seed, count=count, variants=variants,
+                                         variant_offset=variant_offset, progress=progress, workers=workers)
+            for b in batch]
 
 
 def _itself(b: Built) -> Built:

@@ -78,3 +78,18 @@ def same_form_versions(gen_id: str, first_seed: int, seeds: range = range(100, 1
         assert gen.form_of(v.params) == form and answer_parts(v) == answer_parts(first), (gen_id, v.seed)
     return gen, first, form, versions
 
+
+def generator_formulas(registry: Registry, seeds: int = 3) -> list[tuple[str, str, bool]]:
+    """(generator id, formula, is display) for every formula in the questions and solutions of
+    ``seeds`` draws of each computed generator."""
+    import re
+
+    out = []
+    for gen in registry:
+        if gen.measured:
+            continue
+        for seed in range(seeds):
+            p = gen.problem(seed)
+            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
+                out.append((gen.id, m.group(1), True) if m.group(1) is not None else (gen.id, m.group(2), False))
+    return out

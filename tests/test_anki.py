@@ -39,7 +39,7 @@ from quizgen.model import Answer, Problem, Tolerance
 from quizgen.registry import Registry, area_title
 from quizgen.render.numbers import tex, typeable
 
-from .conftest import run_cli
+from .conftest import generator_formulas, run_cli
 
 pytest.importorskip("anki.collection")  # before anki.cards (FORMATS.md §1)
 from anki.collection import (  # noqa: E402
@@ -651,7 +651,7 @@ def test_parallel_draws_give_the_same_bytes(registry: Registry, tmp_path: Path) 
 
 
 def test_parallel_rebuild_reads_the_previous_stamps_while_drawing(registry: Registry, tmp_path: Path) -> None:
-    """The previous package is read in the parent after the workers fork (build_rendered's
+    """The previous package is read in the parent after the workers fork (iter_rendered's
     ``meanwhile``): an unchanged parallel rebuild at a later time keeps every note's stamp, and
     equals a serial rebuild byte for byte."""
     spec = spec_of(registry, items(("flops.matmul", 40), ("stats.regression", 30)), variants=2)
@@ -878,23 +878,16 @@ def test_layout_keeps_every_formula_of_every_generator(registry: Registry) -> No
     symbols in the same order, and inline pieces each fit."""
     from quizgen.render.mathlayout import break_display, split_inline, tex_width
 
-    seen = 0
-    for gen in registry:
-        if gen.measured:
-            continue
-        for seed in range(3):
-            p = gen.problem(seed)
-            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
-                display, inline = m.group(1), m.group(2)
-                if display is not None:
-                    assert _bare(break_display(display, 12.5)) == _bare(display), (gen.id, display)
-                else:
-                    pieces = split_inline(inline, 12)
-                    if pieces is not None:
-                        assert _bare("".join(pieces)) == _bare(inline), (gen.id, inline)
-                        assert all(tex_width(x) <= 12 for x in pieces)
-                seen += 1
-    assert seen > 500
+    formulas = generator_formulas(registry)
+    for gen_id, src, display in formulas:
+        if display:
+            assert _bare(break_display(src, 12.5)) == _bare(src), (gen_id, src)
+        else:
+            pieces = split_inline(src, 12)
+            if pieces is not None:
+                assert _bare("".join(pieces)) == _bare(src), (gen_id, src)
+                assert all(tex_width(x) <= 12 for x in pieces)
+    assert len(formulas) > 500
 
 
 def test_measured_notes_keep_their_stamp_across_days(registry: Registry, tmp_path: Path) -> None:

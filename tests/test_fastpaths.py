@@ -17,6 +17,8 @@ from quizgen.gentools import exact_decimal, memo
 from quizgen.registry import load_registry
 from quizgen.render import mathlayout
 
+from .conftest import generator_formulas
+
 REG = load_registry()
 
 
@@ -135,14 +137,7 @@ def test_pool_chunks_cover_every_task_in_order_big_first() -> None:
 def _formulas() -> list[tuple[str, bool]]:
     """Every formula of 3 draws of each computed generator, and random formulas of digits, letters,
     relations, operators, braces, scripts, fractions and spaces."""
-    out: list[tuple[str, bool]] = []
-    for gen in REG:
-        if gen.measured:
-            continue
-        for seed in range(3):
-            p = gen.problem(seed)
-            for m in re.finditer(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", p.question + "\n" + p.solution, re.S):
-                out.append((m.group(1), True) if m.group(1) is not None else (m.group(2), False))
+    out = [(src, display) for _, src, display in generator_formulas(REG)]
     rng = random.Random(20)
     pieces = ["1", "23", "0.5", "x", "ab", "Z", "=", " = ", "+", " - ", "\\times", "\\approx", ",", " ", "\\ ",
               "{", "}", "^{2}", "_1", "^23", "\\frac{7}{12}", "\\sqrt{2}", "\\text{ tokens}", "\\,", "é", "\\le"]
