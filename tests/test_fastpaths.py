@@ -193,3 +193,64 @@ def test_exact_decimal_reads_the_repr_like_fractions_parser() -> None:
             Fraction(repr(bad))
         with pytest.raises((ValueError, OverflowError)):
             exact_decimal(bad)
+
+
+def _plain_widths(toks: list[str], display: bool) -> list[float]:
+    """The token widths by the straightforward loop over every token (mathlayout._widths before it
+    looked the plain tokens up in one pass)."""
+    m = mathlayout
+    w = [0.0] * len(toks)
+    i, n = 0, len(toks)
+    while i < n:
+        t, at = toks[i], i
+        i += 1
+        if t not in m._SPECIAL:
+            w[at] = m._plain(t, display)
+        elif t in ("{", "}") or t in m._ZERO:
+            continue
+        elif t in ("^", "_"):
+            if i < n and len(toks[i]) > 1 and toks[i][0].isalnum():
+                w[at] = 0.71 * 0.52 + 0.52 * (len(toks[i]) - 1)
+                i += 1
+            else:
+                arg, i = m._group(toks, i)
+                w[at] = 0.71 * sum(_plain_widths(arg, False))
+        elif t in ("\\frac", "\\dfrac", "\\tfrac", "\\binom"):
+            num, i = m._group(toks, i)
+            den, i = m._group(toks, i)
+            scale = 1.0 if (display or t == "\\dfrac") and t != "\\tfrac" else 0.71
+            w[at] = scale * max(sum(_plain_widths(num, display)), sum(_plain_widths(den, display))) + 0.25
+        elif t == "\\sqrt":
+            if i < n and toks[i] == "[":
+                while i < n and toks[i] != "]":
+                    i += 1
+                i += 1
+            arg, i = m._group(toks, i)
+            w[at] = sum(_plain_widths(arg, display)) + 0.85
+        elif t in m._TEXTLIKE:
+            arg, i = m._group(toks, i)
+            w[at] = 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
+        elif t in ("\\mathbb", "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm"):
+            arg, i = m._group(toks, i)
+            w[at] = 0.75 * max(1, sum(len(a) for a in arg))
+        elif t in ("\\begin", "\\end"):
+            _, i = m._group(toks, i)
+    return w
+
+
+def test_token_widths_equal_the_loop_over_every_token() -> None:
+    """mathlayout._widths (plain tokens looked up at once, the loop only over the rest) gives the
+    widths of the plain loop, token for token, on the generators' formulas and on random ones full
+    of scripts, fractions, roots, fonts, environments and unclosed groups."""
+    rng = random.Random(22)
+    pieces = ["1", "23", "x", "ab", "Z", "=", "+", "\\times", ",", "{", "}", "^", "_", "^{2}", "_1", "^23",
+              "\\frac{7}{12}", "\\frac", "\\dfrac{a}{b}", "\\tfrac{1}{2}", "\\binom{n}{k}", "\\sqrt{2}",
+              "\\sqrt[3]{x}", "\\sqrt[", "\\text{ tokens}", "\\mathrm{d}", "\\mathbb{R}", "\\bm{v}",
+              "\\begin{aligned}", "\\end{aligned}", "&", "\\\\", "\\left(", "\\right)", "\\,", "\\quad",
+              "\\sum", "\\log", "é", "\\alpha", "\\!", "(", ")"]
+    srcs = [src for src, _ in _formulas()]
+    srcs += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(4000)]
+    for src in srcs:
+        toks, _ = mathlayout._scan(src)
+        for display in (False, True):
+            assert mathlayout._widths(toks, display) == _plain_widths(toks, display), (src, display)

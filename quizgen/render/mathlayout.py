@@ -120,57 +120,66 @@ def _plain(t: str, display: bool) -> float:
 
 _SPECIAL = frozenset({"{", "}", "^", "_", "\\frac", "\\dfrac", "\\tfrac", "\\binom", "\\sqrt", "\\mathbb",
                       "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm", "\\begin", "\\end"}) | _ZERO | _TEXTLIKE
-_PLAIN_T: dict[str, float] = {}
-_PLAIN_D: dict[str, float] = {}
+_ZERO_WIDTH = frozenset({"{", "}"}) | _ZERO
+"""The special tokens that take no argument and have no width of their own."""
+_PLAIN_T: dict[str, float] = dict.fromkeys(_ZERO_WIDTH, 0.0)
+_PLAIN_D: dict[str, float] = dict.fromkeys(_ZERO_WIDTH, 0.0)
+"""Widths of tokens that stand for themselves (inline, display), filled as they are met; the
+zero-width specials are in from the start."""
 
 
 def _widths(toks: list[str], display: bool) -> list[float]:
     """Each token's share of the width: a command taking arguments carries their width, and the
-    argument tokens count 0, so a top-level range's width is the sum over it."""
-    w = [0.0] * len(toks)
-    i = 0
-    n = len(toks)
+    argument tokens count 0, so a top-level range's width is the sum over it.
+
+    Every token is looked up at once (one ``map`` in C); the loop visits only the rest: tokens not
+    met before, and commands that take arguments (scripts, fractions, roots, text, fonts)."""
     cache = _PLAIN_D if display else _PLAIN_T
-    while i < n:
+    w: list[float | None] = list(map(cache.get, toks))
+    n = len(toks)
+    i = 0
+    while True:
+        try:
+            i = w.index(None, i)
+        except ValueError:
+            return w  # type: ignore[return-value]  # (no None left)
         t = toks[i]
         at = i
         i += 1
         if t not in _SPECIAL:
-            x = cache.get(t)
-            if x is None:
-                x = cache[t] = _plain(t, display)
-            w[at] = x
+            w[at] = cache[t] = _plain(t, display)
             continue
-        if t in ("{", "}") or t in _ZERO:
-            continue
+        width = 0.0
         if t in ("^", "_"):
-            if i < len(toks) and len(toks[i]) > 1 and toks[i][0].isalnum():  # x^23: only "2" is raised
-                w[at] = 0.71 * 0.52 + 0.52 * (len(toks[i]) - 1)
+            if i < n and len(toks[i]) > 1 and toks[i][0].isalnum():  # x^23: only "2" is raised
+                width = 0.71 * 0.52 + 0.52 * (len(toks[i]) - 1)
                 i += 1
-                continue
-            arg, i = _group(toks, i)
-            w[at] = 0.71 * _width(arg, False)
+            else:
+                arg, i = _group(toks, i)
+                width = 0.71 * _width(arg, False)
         elif t in ("\\frac", "\\dfrac", "\\tfrac", "\\binom"):
             num, i = _group(toks, i)
             den, i = _group(toks, i)
             scale = 1.0 if (display or t == "\\dfrac") and t != "\\tfrac" else 0.71
-            w[at] = scale * max(_width(num, display), _width(den, display)) + 0.25
+            width = scale * max(_width(num, display), _width(den, display)) + 0.25
         elif t == "\\sqrt":
-            if i < len(toks) and toks[i] == "[":
-                while i < len(toks) and toks[i] != "]":
+            if i < n and toks[i] == "[":
+                while i < n and toks[i] != "]":
                     i += 1
                 i += 1
             arg, i = _group(toks, i)
-            w[at] = _width(arg, display) + 0.85
+            width = _width(arg, display) + 0.85
         elif t in _TEXTLIKE:
             arg, i = _group(toks, i)
-            w[at] = 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
+            width = 0.5 * sum(len(a) if not a.startswith("\\") else 1 for a in arg)
         elif t in ("\\mathbb", "\\mathcal", "\\mathfrak", "\\boldsymbol", "\\bm"):
             arg, i = _group(toks, i)
-            w[at] = 0.75 * max(1, sum(len(a) for a in arg))
+            width = 0.75 * max(1, sum(len(a) for a in arg))
         elif t in ("\\begin", "\\end"):
             _, i = _group(toks, i)
-    return w
+        w[at] = width
+        end = min(i, n)
+        w[at + 1:end] = [0.0] * (end - at - 1)  # the arguments: carried by the command
 
 
 def _width(toks: list[str], display: bool) -> float:
