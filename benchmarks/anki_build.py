@@ -100,7 +100,7 @@ def profile(registry: Registry, top: int, per: int = 40) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--notes", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--variants", type=int, nargs="+", default=[1],
                     help="also time builds with these K (the ratio is for K = 1)")
     ap.add_argument("--serial", action="store_true", help="also time the build without a process pool")

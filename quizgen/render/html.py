@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 _MATH = re.compile(r"(\\\(.*?\\\)|\\\[.*?\\\])", re.S)
+_PARA = re.compile(r"\n\s*\n")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -31,7 +32,7 @@ def inline_html(text: str) -> str:
 def md_to_html(text: str, math: Callable[[str], str] | None = None) -> str:
     """Paragraphs become ``<p>``; ``math`` (default: escape, keep delimiters) renders each formula."""
     fmt = math or (lambda m: html.escape(m, quote=False))
-    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paras = [p for p in map(str.strip, _PARA.split(text)) if p]
     out = []
     for para in paras:
         parts = _MATH.split(para)  # prose, formula, prose, ..., prose
