@@ -7,6 +7,7 @@ terminal. Example: ``plain(5.88e22) == "5.88e22"``, ``tex(5.88e22) == "5.88 \\ti
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from fractions import Fraction
@@ -69,8 +70,10 @@ def typeable(x: Number, sig: int = 6) -> str:
     return _fixed(xf, sig)
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
 def tex(x: Number | Fraction, sig: int = 4) -> str:
-    """LaTeX for use inside math: ``8\\,589\\,934\\,592``, ``5.88 \\times 10^{22}``, ``0.4431``."""
+    """LaTeX for use inside math: ``8\\,589\\,934\\,592``, ``5.88 \\times 10^{22}``, ``0.4431``.
+    (Cached, by type too: a problem's values come back in its solution, answer and mistakes.)"""
     if type(x) is float and (1e-3 <= x < 1e6 or -1e6 < x <= -1e-3):  # the common case, in short
         return _fixed(x, sig)
     if type(x) is not float and type(x) is not int and isinstance(x, Fraction):  # (skips the ABC check)
