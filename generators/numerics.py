@@ -156,20 +156,12 @@ def dyadic_tex(x: Fraction) -> str:
     if x == 0:
         return "0"
     a, d = x.numerator, x.denominator
-    if d & (d - 1) == 0:  # dyadic: x = a/2^j with a odd when j > 0, or an integer 2^t·(odd)
-        j = d.bit_length() - 1
-        t = (a & -a).bit_length() - 1 if j == 0 else 0
-        return f"{tex(a >> t)} \\times 2^{{{t - j}}}"
-    k = 0
-    n = x
-    while n.denominator != 1:
-        n *= 2
-        k -= 1
-    m = int(n)
-    while m % 2 == 0:
-        m //= 2
-        k += 1
-    return f"{tex(m)} \\times 2^{{{k}}}"
+    if d & (d - 1):
+        raise ValueError(f"dyadic_tex: {x} is not a dyadic rational (its denominator is not a power of 2)")
+    # x = a/2^j with a odd when j > 0, or an integer 2^t·(odd)
+    j = d.bit_length() - 1
+    t = (a & -a).bit_length() - 1 if j == 0 else 0
+    return f"{tex(a >> t)} \\times 2^{{{t - j}}}"
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
