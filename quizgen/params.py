@@ -224,8 +224,13 @@ class Param:
                 raise self._fail(value, f"names of at most {MAX_STR} characters without control characters")
             self._length(list(value), value)
             # Each value is checked as an int param named e.g. sizes["i"], so errors point at it.
-            return {key: replace(self, name=f"{self.name}[{json.dumps(key)}]", kind="int").validate(x)
-                    for key, x in value.items()}
+            out = {}
+            for key, x in value.items():
+                try:
+                    out[key] = self._number(x, True, x)  # the same checks; the named copy only words the error
+                except ParamError:
+                    out[key] = replace(self, name=f"{self.name}[{json.dumps(key)}]", kind="int").validate(x)
+            return out
         raise AssertionError(f"unknown param kind {k}")
 
     def in_draw_range(self, value: Any) -> bool:
