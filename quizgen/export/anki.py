@@ -505,7 +505,9 @@ def write_apkg(
                             meanwhile=lambda: read.append(previous_notes(out_path)))
     parent = genanki.Deck(stable_id(f"quizgen/deck/{spec.name}"), spec.name,
                           description=_deck_description(spec, seed))
-    decks: dict[str, Any] = {}
+    decks: dict[str, Any] = {}  # subdeck name → genanki.Deck, in the order the areas come
+    deck_ids: dict[str, int] = {}  # area → its subdeck's id
+    mid = model.model_id
     n_entries = n_cards = 0
     guids: set[str] = set()
     drawn: set[tuple[str, int, str]] = set()
@@ -529,22 +531,23 @@ def write_apkg(
                     continue
                 drawn.add(same)
                 guids.add(guid)
-                name = subdeck_name(spec, area)
-                if name not in decks:
+                did = deck_ids.get(area)
+                if did is None:
+                    name = subdeck_name(spec, area)
                     decks[name] = genanki.Deck(stable_id(f"quizgen/deck/{name}"), name)
                     decks[name].add_model(model)
+                    did = deck_ids[area] = decks[name].deck_id
                 stamp = ts
                 old = previous.notes.get(guid)
-                if (old is not None and old.mid == model.model_id and old.tags == tags
+                if (old is not None and old.mid == mid and old.tags == tags
                         and _same(old.fields, flds.split("\x1f"))):
                     # unchanged: keep Anki from touching the learner's note
                     flds, sfld, stamp = "\x1f".join(old.fields), old.fields[sort_index], old.mod
                     ords = cards_of(old.fields)
-                nid = next(ids)
-                notes.append((nid, guid, model.model_id, int(stamp), -1, " " + " ".join(tags) + " ", flds, sfld,
-                              0, 0, ""))
-                cards.extend((next(ids), nid, decks[name].deck_id, o, int(stamp), -1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              0, 0, "") for o in ords)
+                nid, mod = next(ids), int(stamp)
+                notes.append((nid, guid, mid, mod, -1, " " + " ".join(tags) + " ", flds, sfld, 0, 0, ""))
+                for o in ords:
+                    cards.append((next(ids), nid, did, o, mod, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
                 n_cards += len(ords)
             cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", notes)
             cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", cards)
