@@ -254,3 +254,19 @@ def test_token_widths_equal_the_loop_over_every_token() -> None:
         toks, _ = mathlayout._scan(src)
         for display in (False, True):
             assert mathlayout._widths(toks, display) == _plain_widths(toks, display), (src, display)
+
+
+def test_width_bound_is_an_upper_bound_of_the_width() -> None:
+    """width_bound (character counts) is never below tex_width, inline or display, so a formula
+    under a limit by the bound fits without being measured; on the generators' formulas and on
+    random ones built from the widest tokens per character."""
+    rng = random.Random(23)
+    pieces = ["=", "<", ">", "+", "-", "*", "×", "−", "·", "W", "é", "1", "x", "\\le", "\\sum", "\\int",
+              "\\qquad", "\\quad", "\\times", "\\sqrt{W}", "\\frac{=}{W}", "\\dfrac{W}{+}", "^{=}", "_{W}", "^23",
+              "\\mathbb{WW}", "\\text{WW}", "\\log", "\\Pr", "\\ln", "\\alpha", "\\,", "~", ",", "(", "/", " "]
+    srcs = [src for src, _ in _formulas()]
+    srcs += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(4000)]
+    for src in srcs:
+        for display in (False, True):
+            toks, _ = mathlayout._scan(src)
+            assert sum(mathlayout._widths(toks, display)) <= mathlayout.width_bound(src) + 1e-9, (src, display)

@@ -46,7 +46,7 @@ from quizgen.fileio import atomic_path, check_writable_file, scratch_dir
 from quizgen.model import Answer, Distractor, Problem
 from quizgen.registry import Registry, area_title
 from quizgen.render.html import md_to_html
-from quizgen.render.mathlayout import break_display, split_inline, tex_width
+from quizgen.render.mathlayout import break_display, split_inline, tex_width, width_bound
 from quizgen.render.numbers import sig_figures, tex, typeable
 
 MODEL_NAME = "quizgen numeric"
@@ -194,8 +194,8 @@ def _math(tex_src: str) -> str:
     inner = tex_src[2:-2]
     if tex_src.startswith("\\["):
         return _esc("\\[" + break_display(inner, DISPLAY_EM) + "\\]")
-    # (no token is wider than 1.45 em per character of its source: a short formula fits unmeasured)
-    if not tex_src.startswith("\\(") or len(inner) * 1.45 <= INLINE_EM or tex_width(inner) <= INLINE_EM:
+    # (a short formula fits unmeasured: width_bound is an upper bound of tex_width)
+    if not tex_src.startswith("\\(") or width_bound(inner) <= INLINE_EM or tex_width(inner) <= INLINE_EM:
         return _esc(tex_src)
     pieces = split_inline(inner, INLINE_EM)
     if pieces:

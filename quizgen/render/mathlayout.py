@@ -55,6 +55,17 @@ Plan = tuple[str | tuple[int, int], ...]
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
+def width_bound(src: str) -> float:
+    """An upper bound of :func:`tex_width` (inline or display) from character counts alone: no
+    token is wider than 0.75 em per character of its source, except relations (=, <, >: 1.35 em)
+    and binary operators (+, -, *, ×, −, ·: 1.25 em); a command with arguments is no wider than
+    its arguments plus less than its own name's characters allow. A formula under the limit
+    this way fits without being measured."""
+    return (0.75 * len(src) + 0.6 * (src.count("=") + src.count("<") + src.count(">"))
+            + 0.5 * (src.count("+") + src.count("-") + src.count("*") + src.count("×") + src.count("−")
+                     + src.count("·")))
+
+
 def shape(src: str) -> str:
     """``src`` with every digit 0: the same tokens (digits and lower-case letters run together),
     the same widths (0.52 em per character of a run, whatever the digits) and the same places, so
@@ -316,8 +327,8 @@ def break_display(src: str, max_em: float) -> str:
     """``src`` unchanged if it fits in ``max_em`` (or cannot be broken), else aligned lines broken
     before top-level relations, each line filled as far as it fits; ``a = b, c = d`` gives one
     block of rows per equation."""
-    if len(src) * 1.45 <= max_em:
-        return src  # (no token is wider than 1.45 em per character of its source)
+    if width_bound(src) <= max_em:
+        return src
     plan = _display_plan(shape(src), max_em)
     return src if plan is None else fill(plan, src)
 
