@@ -25,11 +25,20 @@ def accepts(answer: Answer, guess: Number | str | Sequence[Number]) -> bool:
         return match_choice(guess, answer.choices) == answer.value
     if isinstance(guess, str):
         return False
+    tol = answer.tolerance
+    value = answer.value
+    if not isinstance(value, list):  # a scalar (most answers): the same test, without the lists
+        if isinstance(guess, (list, tuple)):
+            if len(guess) != 1:
+                return False
+            guess = guess[0]
+        if tol.exact and isinstance(value, int):
+            return _exact_int(guess, value)  # type: ignore[arg-type]
+        return tol.accepts(float(guess), float(value))  # type: ignore[arg-type]
     values = answer.values
     guesses: list[Number] = list(guess) if isinstance(guess, (list, tuple)) else [guess]  # type: ignore[list-item]
     if len(guesses) != len(values):
         return False
-    tol = answer.tolerance
     pairs = zip(guesses, values, strict=True)
     return all(_exact_int(g, v) if tol.exact and isinstance(v, int) else tol.accepts(float(g), float(v))
                for g, v in pairs)
