@@ -37,8 +37,22 @@ _SEED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str
 
 def derive_seed(*parts: object) -> int:
     """A 32-bit seed from the SHA-256 of ``parts`` (JSON-encoded, so ``1`` and ``"1"`` differ)."""
-    blob = _SEED_JSON.encode(parts).encode()
-    return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") % (1 << SEED_BITS)
+    blob = _plain_json(parts) or _SEED_JSON.encode(parts)
+    return int.from_bytes(hashlib.sha256(blob.encode()).digest()[:8], "big") % (1 << SEED_BITS)
+
+
+def _plain_json(parts: tuple[object, ...]) -> str | None:
+    """``_SEED_JSON.encode(parts)`` for the usual parts, ints and plain printable ASCII strings
+    (ids, labels), written directly (half the time); None for anything else."""
+    out = []
+    for p in parts:
+        if type(p) is int:
+            out.append(str(p))
+        elif type(p) is str and p.isascii() and p.isprintable() and '"' not in p and "\\" not in p:
+            out.append(f'"{p}"')
+        else:
+            return None
+    return "[" + ",".join(out) + "]"
 
 
 def fresh_seed() -> int:

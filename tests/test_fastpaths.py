@@ -270,3 +270,20 @@ def test_width_bound_is_an_upper_bound_of_the_width() -> None:
         for display in (False, True):
             toks, _ = mathlayout._scan(src)
             assert sum(mathlayout._widths(toks, display)) <= mathlayout.width_bound(src) + 1e-9, (src, display)
+
+
+def test_seed_json_written_directly_is_the_json_encoders() -> None:
+    """derive_seed writes the JSON of ints and plain ASCII strings itself: the same text as the
+    encoder, so the same seeds; anything else still goes to the encoder."""
+    from quizgen import rng as rng_mod
+
+    r = random.Random(24)
+    words = ["problem", "item", "flops.matmul", "", " ", "a b", "x\"y", "back\\slash", "tab\tx", "é", "\x7f",
+             "print-redraw", "~!@#$%^&*()"]
+    for _ in range(5000):
+        parts = tuple(r.choice([r.randint(-10**20, 10**20), r.choice(words), r.randint(0, 9), True, 1.5, None])
+                      for _ in range(r.randint(0, 7)))
+        fast = rng_mod._plain_json(parts)
+        assert fast is None or fast == rng_mod._SEED_JSON.encode(parts), parts
+        if all(type(p) is int for p in parts):
+            assert fast is not None
