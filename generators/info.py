@@ -15,7 +15,7 @@ from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
 from quizgen.gentools import exact_decimal as _exact
-from quizgen.gentools import memo
+from quizgen.gentools import memo, over_common_denominator, scaled_decimals
 from quizgen.model import Answer, Distractor, Value
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -138,9 +138,7 @@ def _normalize(name: str, p: Sequence[int | float]) -> list[Fraction]:
     """In integers over the common denominator ``den`` of the exact decimals: with X_i = x_i·den and
     T = ΣX_i, the sum is T/den (|T/den − 1| > 1e-6 ⇔ 10⁶·|T − den| > den; its float T/den as
     ``float(Fraction)`` rounds it) and x_i/sum = X_i/T: the Fractions of :func:`_normalize_plain`."""
-    xs = [_exact(x) for x in p]
-    den = math.lcm(*(f.denominator for f in xs))
-    xi = [f.numerator * (den // f.denominator) for f in xs]
+    den, xi = scaled_decimals(p)
     total = sum(xi)
     if 10**6 * abs(total - den) > den:
         raise ParamError(f"{name} must sum to 1 (± 1e-6) (got sum {total / den:.10g}); "
@@ -207,9 +205,7 @@ def _kl_normal(mu_p: Fraction, s_p: Fraction, mu_q: Fraction, s_q: Fraction) -> 
     (tested in tests/test_info.py). A zero σ takes the plain path (its ZeroDivisionError)."""
     if not (s_p and s_q):
         return _kl_normal_plain(mu_p, s_p, mu_q, s_q)
-    den = math.lcm(mu_p.denominator, s_p.denominator, mu_q.denominator, s_q.denominator)
-    mp, sp = mu_p.numerator * (den // mu_p.denominator), s_p.numerator * (den // s_p.denominator)
-    mq, sq = mu_q.numerator * (den // mu_q.denominator), s_q.numerator * (den // s_q.denominator)
+    _, (mp, sp, mq, sq) = over_common_denominator((mu_p, s_p, mu_q, s_q))
     return math.log(sq / sp) + (sp * sp + (mp - mq) ** 2 - sq * sq) / (2 * sq * sq)  # the plain order of errors
 
 
@@ -632,9 +628,7 @@ class WassersteinGaussian(Generator):
         """(D, M₁ − M₂, S₁ − S₂, S₁² − S₂²) of the four exact decimals as integers over their common
         denominator D (μ = M/D, σ = S/D); once per params (draw asks solve and distractors each try)."""
         def compute() -> tuple[int, int, int, int]:
-            fs = [_exact(p[k]) for k in ("mu_1", "sigma_1", "mu_2", "sigma_2")]
-            den = math.lcm(*(f.denominator for f in fs))
-            m1, s1, m2, s2 = (f.numerator * (den // f.denominator) for f in fs)
+            den, (m1, s1, m2, s2) = scaled_decimals([p[k] for k in ("mu_1", "sigma_1", "mu_2", "sigma_2")])
             return den, m1 - m2, s1 - s2, s1 * s1 - s2 * s2
 
         return memo(_W2_DIFFS, repr((p["mu_1"], p["sigma_1"], p["mu_2"], p["sigma_2"])), compute)

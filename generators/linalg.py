@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close, require
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import keep_wrong, memo, typed_cache
+from quizgen.gentools import keep_wrong, memo, over_common_denominator, scaled_decimals, typed_cache
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import tex
@@ -133,11 +133,7 @@ def _mp_exp30(x: int | float) -> Any:
 def rank(a: Mat) -> int:
     """The exact rank: fraction-free elimination on the rows scaled to integers (the same number as
     ``len(rref(a)[1])``, without Fraction arithmetic)."""
-    m = []
-    for row in a:
-        d = math.lcm(*(x.denominator for x in row))
-        m.append([x.numerator * (d // x.denominator) for x in row])
-    return _rank_ints(m)
+    return _rank_ints([over_common_denominator(row)[1] for row in a])
 
 
 def _is_int_matrix(a: Sequence[Sequence[Any]]) -> bool:
@@ -254,15 +250,6 @@ def _pinv_ints(a: Sequence[Sequence[int]], r: int) -> tuple[list[list[int]], int
     return None
 
 
-def _scaled_ints(v: Sequence[int | float]) -> tuple[list[int], int]:
-    """The exact values ``[dec(x) for x in v]`` as integers over one common denominator L."""
-    if all(type(x) is int for x in v):
-        return [int(x) for x in v], 1
-    fs = [dec(x) for x in v]
-    den = math.lcm(*(x.denominator for x in fs))
-    return [x.numerator * (den // x.denominator) for x in fs], den
-
-
 def pinv_solution(a: Sequence[Sequence[int | float]], b: Sequence[int | float]) -> tuple[Mat, list[Fraction]]:
     """(A⁺, A⁺b) exactly, for the decimals shown: ``pinv(fmat(a))`` and its product with b. An integer
     matrix of rank ≤ 1, or of rank 2 with two rows or two columns, takes the closed form of
@@ -272,7 +259,7 @@ def pinv_solution(a: Sequence[Sequence[int | float]], b: Sequence[int | float]) 
         ap = pinv(fmat(a))
         return ap, matvec(ap, [dec(x) for x in b])
     n, d = fast
-    bi, den = _scaled_ints(b)
+    den, bi = scaled_decimals(b)
     return ([[Fraction(x, d) for x in row] for row in n],
             [Fraction(sum(x * y for x, y in zip(row, bi, strict=True)), d * den) for row in n])
 
@@ -285,7 +272,7 @@ def basic_lstsq_of(a: Sequence[Sequence[int | float]], b: Sequence[int | float])
     over its pivot, divided by L; free variables are 0, as in :func:`basic_lstsq`."""
     if not _is_int_matrix(a):
         return basic_lstsq(fmat(a), [dec(x) for x in b])
-    bi, den = _scaled_ints(b)
+    den, bi = scaled_decimals(b)
     at = [list(col) for col in zip(*a, strict=True)]
     m = [[sum(x * y for x, y in zip(u, v, strict=True)) for v in at] + [sum(x * y for x, y in zip(u, bi, strict=True))]
          for u in at]
@@ -300,7 +287,7 @@ def transpose_times(a: Sequence[Sequence[int | float]], b: Sequence[int | float]
     """``matvec(transpose(fmat(a)), [dec(x) for x in b])``, summed in integers for an integer A."""
     if not _is_int_matrix(a):
         return matvec(transpose(fmat(a)), [dec(x) for x in b])
-    bi, den = _scaled_ints(b)
+    den, bi = scaled_decimals(b)
     return [Fraction(sum(x * y for x, y in zip(col, bi, strict=True)), den) for col in zip(*a, strict=True)]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from quizgen.checking import assert_close
 from quizgen.errors import DrawError, ParamError
 from quizgen.generator import Generator, Params
-from quizgen.gentools import as_number, memo
+from quizgen.gentools import as_number, memo, scaled_decimals
 from quizgen.gentools import exact_decimal as _dec
 from quizgen.gentools import keep_wrong as _keep_wrong
 from quizgen.model import Answer, Distractor, Value, sig_half_unit
@@ -468,13 +468,6 @@ _XTR: dict[str, Any] = {}
 """LinregGradient._parts by params."""
 
 
-def _scaled(values: Sequence[int | float]) -> tuple[list[int], int]:
-    """Integers n_k and one denominator D with values[k] = n_k / D exactly (as exact decimals)."""
-    fr = [_dec(v) for v in values]
-    den = math.lcm(*(f.denominator for f in fr))
-    return [f.numerator * (den // f.denominator) for f in fr], den
-
-
 def _residual_xtr(x: Sequence[Sequence[int | float]], w: Sequence[int | float],
                   y: Sequence[int | float]) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
     """r = Xw − y and Xᵀr in the exact decimals of the entries, by integer arithmetic over common
@@ -482,11 +475,11 @@ def _residual_xtr(x: Sequence[Sequence[int | float]], w: Sequence[int | float],
     R = dy·Ab − dx·dw·c, and Xᵀr = AᵀR/(dx²·dw·dy). A Fraction is reduced on construction, so these
     are the Fractions that the sums of Fraction products give."""
     n, d = len(x), len(x[0])
-    flat, dx = _scaled([v for row in x for v in row])
+    dx, flat = scaled_decimals([v for row in x for v in row])
     entries = iter(flat)
     a = [[next(entries) for _ in row] for row in x]
-    b, dw = _scaled(w)
-    c, dy = _scaled(y)
+    dw, b = scaled_decimals(w)
+    dy, c = scaled_decimals(y)
     big_r = [dy * sum(aij * bj for aij, bj in zip(row, b, strict=True)) - dx * dw * ci
              for row, ci in zip(a, c, strict=True)]
     den_r = dx * dw * dy

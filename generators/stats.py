@@ -19,7 +19,7 @@ from quizgen.gentools import as_number as _num
 from quizgen.gentools import check_rng as _np_rng
 from quizgen.gentools import exact_decimal as _q
 from quizgen.gentools import keep_wrong as _keep
-from quizgen.gentools import memo, typed_cache
+from quizgen.gentools import memo, scaled_decimals, typed_cache
 from quizgen.model import Answer, Distractor
 from quizgen.params import Param
 from quizgen.render.numbers import plain, tex
@@ -41,19 +41,10 @@ def _seq(xs: Sequence[float], sig: int = 6) -> str:
 
 
 
-def _scaled(values: Sequence[int | float]) -> tuple[int, list[int]]:
-    """(den, [x·den for x]): the exact decimals of ``values`` as integers over their common
-    denominator ``den``, so that sums of them and of their products need no Fraction arithmetic
-    (Σx = ΣX/den, Σxy = ΣXY/den²; e.g. the mean is ``Fraction(ΣX, n·den)``)."""
-    fs = [_q(v) for v in values]
-    den = math.lcm(*(f.denominator for f in fs))
-    return den, [f.numerator * (den // f.denominator) for f in fs]
-
-
 def _exact_mean(values: Sequence[int | float]) -> Fraction:
     """The mean of the exact decimals of ``values``, summed in integers (the same Fraction as
     ``sum(map(_q, values), Fraction(0)) / len(values)``)."""
-    den, xi = _scaled(values)
+    den, xi = scaled_decimals(values)
     return Fraction(sum(xi), len(xi) * den)
 
 
@@ -267,11 +258,9 @@ def _regression_ints(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, i
     """(n, den, ΣX, ΣY, Q_xx, Q_yy, Q_xy) of the values scaled to integers ``X = x·den`` over their
     common denominator ``den``, with ``Q_xx = nΣX² − (ΣX)²``, ``Q_yy`` alike and ``Q_xy = nΣXY − ΣX·ΣY``
     (n·den² times the centered sums)."""
-    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
-    n = len(xs)
-    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
-    xi = [f.numerator * (den // f.denominator) for f in xs]
-    yi = [f.numerator * (den // f.denominator) for f in ys]
+    n = len(x)
+    den, both = scaled_decimals([*x, *y])
+    xi, yi = both[:n], both[n:]
     sx, sy = sum(xi), sum(yi)
     cross = sum(a * b for a, b in zip(xi, yi, strict=True))
     return (n, den, sx, sy, n * sum(a * a for a in xi) - sx * sx, n * sum(b * b for b in yi) - sy * sy,
@@ -690,11 +679,9 @@ def _paired_sums(x: tuple[float, ...], y: tuple[float, ...]) -> tuple[int, int, 
     """(n, den, S_d, Q_d, S_x, Q_x, S_y, Q_y): the values scaled to integers over their common
     denominator ``den``, with ``S = ΣX`` and ``Q = nΣX² − S²`` (= n·Σ(X − X̄)², so Q_d = 0 exactly when
     all differences are equal)."""
-    xs, ys = [_q(v) for v in x], [_q(v) for v in y]
-    n = len(xs)
-    den = math.lcm(*(f.denominator for f in xs), *(f.denominator for f in ys))
-    xi = [f.numerator * (den // f.denominator) for f in xs]
-    yi = [f.numerator * (den // f.denominator) for f in ys]
+    n = len(x)
+    den, both = scaled_decimals([*x, *y])
+    xi, yi = both[:n], both[n:]
     di = [a - b for a, b in zip(xi, yi, strict=True)]
 
     def s_q(v: list[int]) -> tuple[int, int]:
@@ -1281,7 +1268,7 @@ class PriceEquation(Generator):
         """(w̄, z̄, Cov(w, z)) with the population covariance, summed in integers: with W = w·den_w and
         Z = z·den_z, w̄ = ΣW/(n·den_w), z̄ = ΣZ/(n·den_z) and Cov = (nΣWZ − ΣW·ΣZ)/(n²·den_w·den_z) (the same
         Fractions as the means of the exact decimals and of their centered products)."""
-        (dw, wi), (dz, zi) = _scaled(p["w"]), _scaled(p["z"])
+        (dw, wi), (dz, zi) = scaled_decimals(p["w"]), scaled_decimals(p["z"])
         n = len(wi)
         sw, sz = sum(wi), sum(zi)
         cross = sum(a * b for a, b in zip(wi, zi, strict=True))
@@ -1378,7 +1365,7 @@ class MleVariance(Generator):
     def _exact_ss(data: Sequence[int | float]) -> tuple[Fraction, Fraction]:
         """Summed in integers: with X = x·den, S = ΣX and Q = nΣX² − S², x̄ = S/(n·den) and
         Σ(x − x̄)² = Q/(n·den²) (the same Fractions as summing the exact decimals)."""
-        den, xi = _scaled(data)
+        den, xi = scaled_decimals(data)
         n, s = len(xi), sum(xi)
         return Fraction(s, n * den), Fraction(n * sum(a * a for a in xi) - s * s, n * den * den)
 

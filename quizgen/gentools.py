@@ -4,7 +4,8 @@ filtering and deterministic RNGs for simulation checks."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -34,6 +35,23 @@ def _decimal_of(x: float) -> Fraction:
         return Fraction(r)
     e = (int(exp) if exp else 0) - len(frac)
     return Fraction(digits * 10**e) if e >= 0 else Fraction(digits, 10**-e)
+
+
+def over_common_denominator(fs: Iterable[Fraction]) -> tuple[int, list[int]]:
+    """(den, [f·den for f]): exact rationals as integers over their least common denominator, so
+    that sums of them and of their products need no Fraction arithmetic (Σf = ΣF/den; a mean is
+    ``Fraction(ΣF, n·den)``)."""
+    fs = list(fs)
+    den = math.lcm(*(f.denominator for f in fs))
+    return den, [f.numerator * (den // f.denominator) for f in fs]
+
+
+def scaled_decimals(values: Sequence[int | float]) -> tuple[int, list[int]]:
+    """:func:`over_common_denominator` of the exact decimals of ``values`` (:func:`exact_decimal`);
+    integers alone are already over 1."""
+    if all(type(v) is int for v in values):
+        return 1, list(values)  # type: ignore[arg-type]
+    return over_common_denominator(map(exact_decimal, values))
 
 
 T = TypeVar("T")

@@ -287,3 +287,20 @@ def test_seed_json_written_directly_is_the_json_encoders() -> None:
         assert fast is None or fast == rng_mod._SEED_JSON.encode(parts), parts
         if all(type(p) is int for p in parts):
             assert fast is not None
+
+
+def test_scaled_decimals_are_the_exact_decimals_over_one_denominator() -> None:
+    """scaled_decimals(v) = (den, ints) with ints[k] / den the exact decimal of v[k], den their
+    least common denominator (the integer-sum fast paths of stats, info, linalg and optim)."""
+    from math import lcm
+
+    from quizgen.gentools import over_common_denominator, scaled_decimals
+
+    rng = random.Random(25)
+    for _ in range(2000):
+        v = draw_values(rng, rng.randint(0, 8))
+        den, ints = scaled_decimals(v)
+        fs = [exact_decimal(x) for x in v]
+        assert [Fraction(i, den) for i in ints] == fs
+        assert den == lcm(*(f.denominator for f in fs))
+        assert over_common_denominator(fs) == (den, ints)
