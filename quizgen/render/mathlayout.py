@@ -24,9 +24,6 @@ import functools
 import itertools
 import re
 
-_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\s+|.", re.S)
-"""Control words, control symbols, braces, runs of digits or lower-case letters, single characters."""
-
 RELATIONS = frozenset({"=", "<", ">", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
                        "\\equiv", "\\sim", "\\simeq", "\\propto", "\\to", "\\Rightarrow", "\\implies"})
 BINARY = frozenset({"+", "-", "\\times", "\\cdot", "\\pm", "\\mp", "*", "−", "×", "·"})
@@ -44,8 +41,9 @@ _FUNCS = frozenset({"\\log", "\\ln", "\\exp", "\\det", "\\max", "\\min", "\\sin"
 
 
 _SOLID = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}]|[0-9a-z]+|\S", re.S)
-"""The tokens of :data:`_TOKEN` that are not whitespace runs: a token never starts with whitespace
-(``\\ `` starts with the backslash), so skipping whitespace finds the same ones."""
+"""The tokens: control words, control symbols, braces, runs of digits or lower-case letters, other
+single characters; whitespace between them is skipped (a token never starts with whitespace:
+``\\ `` starts with the backslash)."""
 _SPLIT = re.compile(f"({_SOLID.pattern})", re.S)
 
 
